@@ -1,0 +1,50 @@
+import { onShutdownSignal } from '../common/lifecycle.js';
+import { createLogger, type LogLevel } from '../common/logger.js';
+import { loadExporterConfigFile } from '../exporter/config.js';
+import { startExporter } from '../exporter/main.js';
+import { parse, UsageError, type Command } from './args.js';
+
+/** `edgewatch exporter --config FILE`: the edge agent. */
+export const exporterCommand: Command = {
+  name: 'exporter',
+  summary: 'run the edge agent: supervise tasks, expose /metrics, ship logs, take commands',
+  help: `Usage: edgewatch exporter --config FILE [--check] [--log-level LEVEL]
+
+Runs the edge exporter on this node. It supervises the tasks listed in the config as child processes
+(restart policy, CrashLoopBackOff, liveness probes, memory limits, cron jobs), parses every line they
+print (json, logfmt or text) into metrics and log records, and serves Prometheus metrics.
+It keeps working with no cloud at all: supervision, probes and restarts never depend on the link.
+
+Options:
+  --config FILE       exporter YAML config (see README.md, "Exporter configuration")
+  --check             validate the config, print a summary and exit (0 = valid, 2 = invalid)
+  --log-level LEVEL   debug | info | warn | error (default info); logs are JSON lines on stderr
+  -h, --help          show this help
+
+Endpoints (http.listen, default 0.0.0.0:9464):
+  /metrics   Prometheus exposition: edgewatch_task_* per task, the agent's own, Node process metrics
+  /healthz   200 while the process is alive
+  /readyz    200 once the tasks have been started
+
+Examples:
+  edgewatch exporter --config examples/exporter.yaml
+  edgewatch exporter --config /etc/edgewatch/exporter.yaml --check
+  curl -s localhost:9464/metrics | grep edgewatch_task_up
+`,
+  async run(argv, io) {
+    const { values } = parse(argv, { config: { type: 'string', short: 'c' }, check: { type: 'boolean' }, 'log-level': { type: 'string' } });
+    if (!values.config) throw new UsageError('--config FILE is required');
+    const level = (values['log-level'] ?? 'info') as LogLevel;
+    if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error, got "${level}"`);
+    const config = loadExporterConfigFile(values.config);
+    if (values.check) {
+      io.out(`${values.config}: valid (node ${config.node}, ${config.tasks.length} task(s): ${config.tasks.map((t) => `${t.name}@${t.version}`).join(', ') || 'none'})\n`);
+      return 0;
+    }
+    const logger = createLogger({ level, fields: { component: 'exporter' } });
+    const exporter = await startExporter(config, { logger, env: process.env });
+    onShutdownSignal(() => exporter.stop(), logger);
+    await new Promise(() => {});
+    return 0;
+  },
+};

@@ -1,0 +1,56 @@
+import type { Logger } from './logger.js';
+
+/** The lifecycle every long-lived component shares: start, stop, and flush when it buffers. */
+export interface Component {
+  readonly name: string;
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
+  flush?(): Promise<void> | void;
+}
+
+/** Starts components in order and stops them in reverse; a failing stop is logged, not fatal. */
+export class Lifecycle {
+  private readonly started: Component[] = [];
+
+  constructor(private readonly logger: Logger) {}
+
+  async start(components: Component[]): Promise<void> {
+    for (const c of components) {
+      await c.start();
+      this.started.push(c);
+      this.logger.debug('started', { component: c.name });
+    }
+  }
+
+  async stop(): Promise<void> {
+    while (this.started.length > 0) {
+      const c = this.started.pop()!;
+      try {
+        await c.flush?.();
+        await c.stop();
+        this.logger.debug('stopped', { component: c.name });
+      } catch (err) {
+        this.logger.error('stop failed', { component: c.name, err });
+      }
+    }
+  }
+}
+
+/** Runs `stop` once on SIGTERM or SIGINT, then exits; a second signal exits at once. */
+export function onShutdownSignal(stop: () => Promise<void>, logger: Logger): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    logger.info('shutting down', { signal });
+    stop().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error('shutdown failed', { err });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}

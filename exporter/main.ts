@@ -1,0 +1,80 @@
+import { Registry } from 'prom-client';
+import { systemClock, type Clock, type Timers } from '../common/clock.js';
+import { Lifecycle } from '../common/lifecycle.js';
+import type { Logger } from '../common/logger.js';
+import { EDGEWATCH_VERSION } from '../common/version.js';
+import { cronScheduler } from './adapters/cron-scheduler.js';
+import { fileHistoryStore } from './adapters/history-file.js';
+import { ExporterHttpServer } from './adapters/http-server.js';
+import { probeCheckFor } from './adapters/probe-checks.js';
+import { procSampler } from './adapters/proc-sampler.js';
+import { spawnLauncher } from './adapters/spawn-launcher.js';
+import type { ExporterConfig } from './config.js';
+import { LogPipeline } from './logs/pipeline.js';
+import { AgentMetrics } from './metrics/agent-metrics.js';
+import { metricsObserver } from './metrics/metrics-observer.js';
+import { TaskMetrics } from './metrics/task-metrics.js';
+import { TaskHistory } from './supervisor/history.js';
+import { fanoutObserver } from './supervisor/observer.js';
+import { Supervisor } from './supervisor/supervisor.js';
+
+/** A running exporter: its HTTP port, the supervisor, and how to stop it. */
+export interface RunningExporter {
+  readonly port: number;
+  readonly registry: Registry;
+  readonly supervisor: Supervisor;
+  stop(): Promise<void>;
+}
+
+/** Options the composition root takes from its caller (the CLI passes the process's own). */
+export interface ExporterRuntime {
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  clock?: Clock & Timers;
+}
+
+/** Composition root of the edge exporter: builds the real adapters, wires them, starts them in order. */
+export async function startExporter(config: ExporterConfig, runtime: ExporterRuntime): Promise<RunningExporter> {
+  const clock = runtime.clock ?? systemClock;
+  const logger = runtime.logger.child({ node: config.node });
+  const registry = new Registry();
+  const taskMetrics = new TaskMetrics(registry, config.node, {
+    maxAgeSeconds: config.metrics.summaryMaxAgeSeconds,
+    ageBuckets: config.metrics.summaryAgeBuckets,
+  });
+  const logs = new LogPipeline(config.node, taskMetrics, clock, undefined);
+  const history = new TaskHistory(fileHistoryStore(config.state.dir), config.history.versions);
+  const supervisor = new Supervisor(config.tasks, {
+    clock,
+    timers: clock,
+    launcher: spawnLauncher(runtime.env),
+    sampler: procSampler,
+    probeCheck: probeCheckFor,
+    observer: fanoutObserver(metricsObserver(taskMetrics)),
+    logger,
+    linesFor: (spec) => logs.handlerFor(spec),
+    envFor: (spec) => ({ EDGEWATCH_NODE: config.node, EDGEWATCH_TASK: spec.name, EDGEWATCH_VERSION: spec.version }),
+    scheduler: cronScheduler,
+    history,
+    sampleIntervalMs: config.metrics.sampleIntervalSeconds * 1000,
+  });
+  new AgentMetrics(registry, config.node, EDGEWATCH_VERSION, () => supervisor.list().length);
+
+  let ready = false;
+  const http = new ExporterHttpServer(config.http.listen, registry, () => (ready ? { ok: true } : { ok: false, reason: 'starting tasks' }), logger);
+  const lifecycle = new Lifecycle(logger);
+  await lifecycle.start([http, supervisor]);
+  ready = true;
+  logger.info('exporter started', { tasks: config.tasks.map((t) => t.name), metrics: `http://${config.http.listen.host}:${http.port}/metrics` });
+  return {
+    get port() {
+      return http.port;
+    },
+    registry,
+    supervisor,
+    async stop() {
+      ready = false;
+      await lifecycle.stop();
+    },
+  };
+}

@@ -1,0 +1,235 @@
+import { Counter, Gauge, Summary, type Registry } from 'prom-client';
+import { codeClass } from '../../protocol/log-record.js';
+
+/** Every state a task can be in; `edgewatch_task_state{state}` is 1 on the current one and 0 on the rest. */
+export const TASK_STATES = ['pending', 'running', 'backoff', 'stopping', 'stopped', 'succeeded', 'failed', 'scheduled'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+/** Why a task was restarted (bounded; `edgewatch_task_restarts_total{reason}`). */
+export const RESTART_REASONS = ['Error', 'Completed', 'OOMKilled', 'Unhealthy', 'Command', 'Updated'] as const;
+export type RestartReason = (typeof RESTART_REASONS)[number];
+
+/** How a process ended (bounded; `edgewatch_task_exits_total{outcome}`). */
+export const EXIT_OUTCOMES = ['succeeded', 'failed', 'oom_killed', 'unhealthy', 'stopped', 'start_error'] as const;
+export type ExitOutcome = (typeof EXIT_OUTCOMES)[number];
+
+/** Result of one scheduled job run (bounded; `edgewatch_task_job_runs_total{result}`). */
+export const JOB_RESULTS = ['succeeded', 'failed', 'skipped'] as const;
+export type JobResult = (typeof JOB_RESULTS)[number];
+
+export const QUANTILES = [0.5, 0.9, 0.95, 0.99];
+
+/** Per-task series handles, resolved once so the per-line hot path does no label hashing. */
+export interface TaskSeries {
+  readonly task: string;
+  lineStdout(): void;
+  lineStderr(): void;
+  parseError(): void;
+  request(status: number | undefined, durationMs: number | undefined): void;
+}
+
+/** Sliding-window settings of the summaries. */
+export interface SummaryWindow {
+  maxAgeSeconds: number;
+  ageBuckets: number;
+}
+
+/**
+ * The task metrics of DESIGN.md ("Metrics"), every series labelled node and task, declared on the
+ * exporter's own registry. Label values come only from the bounded sets above and configured task names.
+ */
+export class TaskMetrics {
+  static readonly names = [
+    'edgewatch_task_starts_total',
+    'edgewatch_task_restarts_total',
+    'edgewatch_task_exits_total',
+    'edgewatch_task_requests_total',
+    'edgewatch_task_log_lines_total',
+    'edgewatch_task_log_parse_errors_total',
+    'edgewatch_task_probe_failures_total',
+    'edgewatch_task_cpu_seconds_total',
+    'edgewatch_task_job_runs_total',
+    'edgewatch_task_up',
+    'edgewatch_task_state',
+    'edgewatch_task_version_info',
+    'edgewatch_task_memory_bytes',
+    'edgewatch_task_restart_backoff_seconds',
+    'edgewatch_task_request_duration_seconds',
+    'edgewatch_task_run_duration_seconds',
+  ];
+
+  private readonly starts: Counter<'node' | 'task'>;
+  private readonly restarts: Counter<'node' | 'task' | 'reason'>;
+  private readonly exits: Counter<'node' | 'task' | 'outcome'>;
+  private readonly requests: Counter<'node' | 'task' | 'code_class'>;
+  private readonly lines: Counter<'node' | 'task' | 'stream'>;
+  private readonly parseErrors: Counter<'node' | 'task'>;
+  private readonly probeFailures: Counter<'node' | 'task'>;
+  private readonly cpu: Counter<'node' | 'task'>;
+  private readonly jobRuns: Counter<'node' | 'task' | 'result'>;
+  private readonly up: Gauge<'node' | 'task'>;
+  private readonly state: Gauge<'node' | 'task' | 'state'>;
+  private readonly versionInfo: Gauge<'node' | 'task' | 'version'>;
+  private readonly memory: Gauge<'node' | 'task'>;
+  private readonly backoff: Gauge<'node' | 'task'>;
+  private readonly duration: Summary<'node' | 'task'>;
+  private readonly runDuration: Summary<'node' | 'task'>;
+  private readonly versions = new Map<string, string>();
+  private readonly seriesByTask = new Map<string, TaskSeries>();
+
+  constructor(
+    registry: Registry,
+    private readonly node: string,
+    window: SummaryWindow,
+  ) {
+    const registers = [registry];
+    const nt = ['node', 'task'] as const;
+    this.starts = new Counter({ name: 'edgewatch_task_starts_total', help: 'Processes started for the task.', labelNames: nt, registers });
+    this.restarts = new Counter({
+      name: 'edgewatch_task_restarts_total',
+      help: 'Restarts of the task by reason (Error, Completed, OOMKilled, Unhealthy, Command, Updated).',
+      labelNames: [...nt, 'reason'],
+      registers,
+    });
+    this.exits = new Counter({
+      name: 'edgewatch_task_exits_total',
+      help: 'Process exits by outcome (succeeded, failed, oom_killed, unhealthy, stopped, start_error).',
+      labelNames: [...nt, 'outcome'],
+      registers,
+    });
+    this.requests = new Counter({
+      name: 'edgewatch_task_requests_total',
+      help: 'Requests the task logged, by HTTP status class (from the status field of its log lines).',
+      labelNames: [...nt, 'code_class'],
+      registers,
+    });
+    this.lines = new Counter({ name: 'edgewatch_task_log_lines_total', help: 'Output lines by stream.', labelNames: [...nt, 'stream'], registers });
+    this.parseErrors = new Counter({
+      name: 'edgewatch_task_log_parse_errors_total',
+      help: 'Output lines that did not match the task log format (kept as text) or were truncated.',
+      labelNames: nt,
+      registers,
+    });
+    this.probeFailures = new Counter({ name: 'edgewatch_task_probe_failures_total', help: 'Failed liveness probes.', labelNames: nt, registers });
+    this.cpu = new Counter({ name: 'edgewatch_task_cpu_seconds_total', help: 'CPU time of the task process tree (user+system, from /proc).', labelNames: nt, registers });
+    this.jobRuns = new Counter({
+      name: 'edgewatch_task_job_runs_total',
+      help: 'Scheduled job runs by result (succeeded, failed after backoffLimit retries, skipped because the previous run was still going).',
+      labelNames: [...nt, 'result'],
+      registers,
+    });
+    this.up = new Gauge({ name: 'edgewatch_task_up', help: '1 when the task process is running, else 0.', labelNames: nt, registers });
+    this.state = new Gauge({ name: 'edgewatch_task_state', help: '1 on the task current state, 0 on the others.', labelNames: [...nt, 'state'], registers });
+    this.versionInfo = new Gauge({ name: 'edgewatch_task_version_info', help: 'The running spec version of the task (value always 1).', labelNames: [...nt, 'version'], registers });
+    this.memory = new Gauge({ name: 'edgewatch_task_memory_bytes', help: 'Resident memory of the task process tree (from /proc).', labelNames: nt, registers });
+    this.backoff = new Gauge({ name: 'edgewatch_task_restart_backoff_seconds', help: 'Current restart delay of the task (0 when running).', labelNames: nt, registers });
+    const summary = { percentiles: QUANTILES, maxAgeSeconds: window.maxAgeSeconds, ageBuckets: window.ageBuckets, labelNames: nt, registers };
+    this.duration = new Summary({ name: 'edgewatch_task_request_duration_seconds', help: 'Request durations the task logged (duration_ms), sliding window.', ...summary });
+    this.runDuration = new Summary({ name: 'edgewatch_task_run_duration_seconds', help: 'Duration of job runs, sliding window.', ...summary });
+  }
+
+  /** The task's hot-path handles, creating its series (at zero) on first use. */
+  series(task: string): TaskSeries {
+    let s = this.seriesByTask.get(task);
+    if (!s) {
+      s = this.register(task);
+      this.seriesByTask.set(task, s);
+    }
+    return s;
+  }
+
+  private register(task: string): TaskSeries {
+    const l = { node: this.node, task };
+    this.starts.labels(l);
+    this.exits.labels({ ...l, outcome: 'failed' });
+    this.probeFailures.labels(l);
+    this.cpu.labels(l);
+    this.up.labels(l).set(0);
+    this.memory.labels(l).set(0);
+    this.backoff.labels(l).set(0);
+    this.setState(task, 'pending');
+    const stdout = this.lines.labels({ ...l, stream: 'stdout' });
+    const stderr = this.lines.labels({ ...l, stream: 'stderr' });
+    const parseErrors = this.parseErrors.labels(l);
+    const duration = this.duration.labels(l);
+    const classes = {
+      '1xx': this.requests.labels({ ...l, code_class: '1xx' }),
+      '2xx': this.requests.labels({ ...l, code_class: '2xx' }),
+      '3xx': this.requests.labels({ ...l, code_class: '3xx' }),
+      '4xx': this.requests.labels({ ...l, code_class: '4xx' }),
+      '5xx': this.requests.labels({ ...l, code_class: '5xx' }),
+    };
+    return {
+      task,
+      lineStdout: () => stdout.inc(),
+      lineStderr: () => stderr.inc(),
+      parseError: () => parseErrors.inc(),
+      request(status, durationMs) {
+        if (status !== undefined) classes[codeClass(status)].inc();
+        if (durationMs !== undefined) duration.observe(durationMs / 1000);
+      },
+    };
+  }
+
+  /** Drops every series of a task that is no longer configured (label values come from the bounded sets). */
+  unregister(task: string): void {
+    const l = { node: this.node, task };
+    for (const m of [this.starts, this.parseErrors, this.probeFailures, this.cpu, this.up, this.memory, this.backoff, this.duration, this.runDuration]) m.remove(l);
+    for (const reason of RESTART_REASONS) this.restarts.remove({ ...l, reason });
+    for (const outcome of EXIT_OUTCOMES) this.exits.remove({ ...l, outcome });
+    for (const code_class of ['1xx', '2xx', '3xx', '4xx', '5xx']) this.requests.remove({ ...l, code_class });
+    for (const stream of ['stdout', 'stderr']) this.lines.remove({ ...l, stream });
+    for (const result of JOB_RESULTS) this.jobRuns.remove({ ...l, result });
+    for (const state of TASK_STATES) this.state.remove({ ...l, state });
+    const version = this.versions.get(task);
+    if (version !== undefined) this.versionInfo.remove({ ...l, version });
+    this.versions.delete(task);
+    this.seriesByTask.delete(task);
+  }
+
+  started(task: string): void {
+    this.starts.inc({ node: this.node, task });
+    this.up.set({ node: this.node, task }, 1);
+    this.backoff.set({ node: this.node, task }, 0);
+  }
+
+  exited(task: string, outcome: ExitOutcome): void {
+    this.exits.inc({ node: this.node, task, outcome });
+    this.up.set({ node: this.node, task }, 0);
+    this.memory.set({ node: this.node, task }, 0);
+  }
+
+  setBackoff(task: string, delayMs: number): void {
+    this.backoff.set({ node: this.node, task }, delayMs / 1000);
+  }
+
+  restarted(task: string, reason: RestartReason): void {
+    this.restarts.inc({ node: this.node, task, reason });
+  }
+
+  setState(task: string, state: TaskState): void {
+    for (const s of TASK_STATES) this.state.set({ node: this.node, task, state: s }, s === state ? 1 : 0);
+  }
+
+  setVersion(task: string, version: string): void {
+    const old = this.versions.get(task);
+    if (old === version) return;
+    if (old !== undefined) this.versionInfo.remove({ node: this.node, task, version: old });
+    this.versionInfo.set({ node: this.node, task, version }, 1);
+    this.versions.set(task, version);
+  }
+
+  probeFailed(task: string): void {
+    this.probeFailures.inc({ node: this.node, task });
+  }
+
+  sampled(task: string, rssBytes: number, cpuDeltaSeconds: number): void {
+    this.memory.set({ node: this.node, task }, rssBytes);
+    if (cpuDeltaSeconds > 0) this.cpu.inc({ node: this.node, task }, cpuDeltaSeconds);
+  }
+
+  jobRun(task: string, result: JobResult, durationMs?: number): void {
+    this.jobRuns.inc({ node: this.node, task, result });
+    if (durationMs !== undefined) this.runDuration.observe({ node: this.node, task }, durationMs / 1000);
+  }
+}

@@ -1,0 +1,32 @@
+import type { ExitOutcome, JobResult, RestartReason, TaskState } from '../metrics/task-metrics.js';
+import type { ProcessExit } from './launcher.js';
+
+/** Lifecycle events of supervised tasks; metrics, logs and the control channel each implement what they need. */
+export interface TaskObserver {
+  stateChanged?(task: string, state: TaskState, version: string): void;
+  started?(task: string, version: string, pid: number | undefined): void;
+  exited?(task: string, outcome: ExitOutcome, exit: ProcessExit, runMs: number): void;
+  /** A restart was scheduled `delayMs` from now. */
+  restartScheduled?(task: string, reason: RestartReason, delayMs: number): void;
+  /** A restart happened (counted when the process is launched again). */
+  restarted?(task: string, reason: RestartReason): void;
+  probeFailed?(task: string, message: string): void;
+  jobRun?(task: string, result: JobResult, durationMs?: number): void;
+  sampled?(task: string, rssBytes: number, cpuDeltaSeconds: number): void;
+  versionChanged?(task: string, version: string): void;
+  removed?(task: string): void;
+}
+
+const EVENTS = ['stateChanged', 'started', 'exited', 'restartScheduled', 'restarted', 'probeFailed', 'jobRun', 'sampled', 'versionChanged', 'removed'] as const;
+
+/** One observer that forwards every event to each of `observers`, in order. */
+export function fanoutObserver(...observers: TaskObserver[]): Required<TaskObserver> {
+  const out = {} as Record<string, (...args: unknown[]) => void>;
+  for (const event of EVENTS) {
+    const targets = observers.filter((o) => typeof o[event] === 'function');
+    out[event] = (...args: unknown[]) => {
+      for (const o of targets) (o[event] as (...a: unknown[]) => void).apply(o, args);
+    };
+  }
+  return out as unknown as Required<TaskObserver>;
+}
