@@ -9,7 +9,8 @@ import { spec } from 'node:test/reporters';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const testDir = join(root, 'dist', 'test');
+// EDGEWATCH_DIST lets parallel builds use their own output folder (tsc --outDir dist-x).
+const testDir = join(root, process.env.EDGEWATCH_DIST ?? 'dist', 'test');
 
 function find(dir) {
   const out = [];
