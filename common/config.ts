@@ -74,7 +74,7 @@ export function parseYamlConfig<S extends z.ZodType>(schema: S, text: string, fi
     );
   }
   const raw: unknown = doc.toJS() ?? {};
-  const result = schema.safeParse(raw);
+  const result = schema.safeParse(raw, { reportInput: true });
   if (!result.success) throw new ConfigError(file, formatIssues(result.error));
   return result.data;
 }

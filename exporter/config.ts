@@ -97,7 +97,7 @@ export function finishTaskSpec(spec: z.output<typeof taskSpecSchema>): TaskSpec 
 
 /** Validates one task spec (from the config file or an `apply` command). */
 export function parseTaskSpec(raw: unknown): { ok: true; spec: TaskSpec } | { ok: false; error: string } {
-  const r = taskSpecSchema.safeParse(raw);
+  const r = taskSpecSchema.safeParse(raw, { reportInput: true });
   if (!r.success) return { ok: false, error: formatIssues(r.error).join('; ') };
   return { ok: true, spec: finishTaskSpec(r.data) };
 }
@@ -147,6 +147,9 @@ export const exporterConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['tasks', i, 'name'], message: `duplicate task name "${t.name}" (also tasks[${seen.get(t.name)}])` });
       }
       seen.set(t.name, i);
+      if (t.schedule && t.restartPolicy === 'Always') {
+        ctx.addIssue({ code: 'custom', path: ['tasks', i, 'schedule'], message: 'a job (schedule) must use restartPolicy OnFailure or Never' });
+      }
     });
   });
 
