@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { registerProcessMetrics } from '../../common/process-metrics.js';
 
 /** The exporter's own metrics: build info, configured tasks, background errors, and Node process metrics. */
 export class AgentMetrics {
@@ -24,7 +25,7 @@ export class AgentMetrics {
     });
     this.errors = new Counter({ name: 'edgewatch_exporter_errors_total', help: 'Errors caught in background loops, by component.', labelNames: ['node', 'component'], registers });
     this.errors.labels({ node, component: 'supervisor' });
-    collectDefaultMetrics({ register: registry, labels: { node } });
+    registerProcessMetrics(registry, { node });
   }
 
   error(component: string): void {

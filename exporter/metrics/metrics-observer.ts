@@ -4,10 +4,12 @@ import type { TaskMetrics } from './task-metrics.js';
 /** Moves the task metrics on supervisor events. */
 export function metricsObserver(m: TaskMetrics): TaskObserver {
   return {
-    versionChanged(task, version) {
+    added(task, version, job) {
       m.series(task);
+      if (job) m.registerJob(task);
       m.setVersion(task, version);
     },
+    versionChanged: (task, version) => m.setVersion(task, version),
     stateChanged: (task, state) => m.setState(task, state),
     started: (task) => m.started(task),
     exited: (task, outcome) => m.exited(task, outcome),

@@ -140,10 +140,12 @@ export class TaskMetrics {
 
   private register(task: string): TaskSeries {
     const l = { node: this.node, task };
-    this.starts.labels(l);
-    this.exits.labels({ ...l, outcome: 'failed' });
-    this.probeFailures.labels(l);
-    this.cpu.labels(l);
+    // Every bounded label value starts at 0, so rate() and absent-series alerts work from the first scrape.
+    this.starts.labels(l).inc(0);
+    for (const reason of RESTART_REASONS) this.restarts.labels({ ...l, reason }).inc(0);
+    for (const outcome of EXIT_OUTCOMES) this.exits.labels({ ...l, outcome }).inc(0);
+    this.probeFailures.labels(l).inc(0);
+    this.cpu.labels(l).inc(0);
     this.up.labels(l).set(0);
     this.memory.labels(l).set(0);
     this.backoff.labels(l).set(0);
@@ -152,13 +154,15 @@ export class TaskMetrics {
     const stderr = this.lines.labels({ ...l, stream: 'stderr' });
     const parseErrors = this.parseErrors.labels(l);
     const duration = this.duration.labels(l);
-    const classes = {
-      '1xx': this.requests.labels({ ...l, code_class: '1xx' }),
-      '2xx': this.requests.labels({ ...l, code_class: '2xx' }),
-      '3xx': this.requests.labels({ ...l, code_class: '3xx' }),
-      '4xx': this.requests.labels({ ...l, code_class: '4xx' }),
-      '5xx': this.requests.labels({ ...l, code_class: '5xx' }),
+    const byClass = (code_class: string) => {
+      const child = this.requests.labels({ ...l, code_class });
+      child.inc(0);
+      return child;
     };
+    const classes = { '1xx': byClass('1xx'), '2xx': byClass('2xx'), '3xx': byClass('3xx'), '4xx': byClass('4xx'), '5xx': byClass('5xx') };
+    stdout.inc(0);
+    stderr.inc(0);
+    parseErrors.inc(0);
     return {
       task,
       lineStdout: () => stdout.inc(),
@@ -226,6 +230,11 @@ export class TaskMetrics {
   sampled(task: string, rssBytes: number, cpuDeltaSeconds: number): void {
     this.memory.set({ node: this.node, task }, rssBytes);
     if (cpuDeltaSeconds > 0) this.cpu.inc({ node: this.node, task }, cpuDeltaSeconds);
+  }
+
+  /** Creates a job's run counters at zero (services have none). */
+  registerJob(task: string): void {
+    for (const result of JOB_RESULTS) this.jobRuns.labels({ node: this.node, task, result }).inc(0);
   }
 
   jobRun(task: string, result: JobResult, durationMs?: number): void {

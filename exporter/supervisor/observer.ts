@@ -3,6 +3,8 @@ import type { ProcessExit } from './launcher.js';
 
 /** Lifecycle events of supervised tasks; metrics, logs and the control channel each implement what they need. */
 export interface TaskObserver {
+  /** A task is now supervised (from the config file or an apply command). */
+  added?(task: string, version: string, job: boolean): void;
   stateChanged?(task: string, state: TaskState, version: string): void;
   started?(task: string, version: string, pid: number | undefined): void;
   exited?(task: string, outcome: ExitOutcome, exit: ProcessExit, runMs: number): void;
@@ -17,7 +19,7 @@ export interface TaskObserver {
   removed?(task: string): void;
 }
 
-const EVENTS = ['stateChanged', 'started', 'exited', 'restartScheduled', 'restarted', 'probeFailed', 'jobRun', 'sampled', 'versionChanged', 'removed'] as const;
+const EVENTS = ['added', 'stateChanged', 'started', 'exited', 'restartScheduled', 'restarted', 'probeFailed', 'jobRun', 'sampled', 'versionChanged', 'removed'] as const;
 
 /** One observer that forwards every event to each of `observers`, in order. */
 export function fanoutObserver(...observers: TaskObserver[]): Required<TaskObserver> {

@@ -137,7 +137,7 @@ export class Supervisor {
   }
 
   private add(spec: TaskSpec): AnyRunner {
-    this.deps.observer.versionChanged?.(spec.name, spec.version);
+    this.deps.observer.added?.(spec.name, spec.version, spec.schedule !== undefined);
     const r = spec.schedule ? new JobRunner(spec, this.deps, this.deps.scheduler) : new TaskRunner(spec, this.deps);
     this.runners.set(spec.name, r);
     return r;
