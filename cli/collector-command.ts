@@ -1,0 +1,64 @@
+import { onShutdownSignal } from '../common/lifecycle.js';
+import { createLogger, type LogLevel } from '../common/logger.js';
+import { loadCollectorConfigFile } from '../collector/config.js';
+import { startCollector } from '../collector/main.js';
+import { parse, UsageError, type Command } from './args.js';
+
+/** `edgewatch collector --config FILE`: the cloud side. */
+export const collectorCommand: Command = {
+  name: 'collector',
+  summary: 'run the cloud collector: forward-protocol log ingest, trace correlation store, HTTP API',
+  help: `Usage: edgewatch collector --config FILE [--check] [--log-level LEVEL]
+
+Runs the edgewatch collector. Edge exporters (and anything else that speaks the Fluentd forward
+protocol: Fluent Bit, fluent-logger in a cloud service) ship log records to its forward input; every
+record is normalised (time with nanoseconds, node, task or service, level, msg, trace_id, ...) and
+stored in SQLite before the sender's chunk is acked, so acked logs survive a crash. Resent chunks are
+stored once. The HTTP API then returns a whole trace across edge nodes and cloud services.
+
+Options:
+  --config FILE       collector YAML config (see README.md, "Collector"); every key has a default,
+                      so an empty file gives a working single-machine setup
+  --check             validate the config, print a summary and exit (0 = valid, 2 = invalid)
+  --log-level LEVEL   debug | info | warn | error (default info); logs are JSON lines on stderr
+  -h, --help          show this help
+
+Inputs (forward.listen, default 0.0.0.0:24224):
+  TCP (or TLS with forward.tls) Message, Forward, PackedForward and CompressedPackedForward modes,
+  chunk acks, the shared_key handshake (forward.sharedKey, forward.users), UDP heartbeat on the same port.
+
+Endpoints (http.listen, default 0.0.0.0:8080):
+  /api/traces/{traceId}                                 every record of a trace, in time order
+  /api/logs?node=&task=&since=&until=&level=&limit=     newest matching records, in time order
+  /metrics   edgewatch_collector_* (ingested, rejected by reason, duplicates, store) and Node metrics
+  /healthz   200 while the process is alive
+  /readyz    200 once the store is open and the inputs listen
+
+Examples:
+  edgewatch collector --config examples/collector.yaml
+  edgewatch collector --config /etc/edgewatch/collector.yaml --check
+  curl -s 'localhost:8080/api/logs?node=edge-1&level=error&since=15m'
+  curl -s localhost:8080/api/traces/4bf92f3577b34da6a3ce929d0e0e4736
+`,
+  async run(argv, io) {
+    const { values } = parse(argv, { config: { type: 'string', short: 'c' }, check: { type: 'boolean' }, 'log-level': { type: 'string' } });
+    if (!values.config) throw new UsageError('--config FILE is required');
+    const level = (values['log-level'] ?? 'info') as LogLevel;
+    if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error, got "${level}"`);
+    const config = loadCollectorConfigFile(values.config);
+    if (values.check) {
+      const f = config.forward;
+      io.out(
+        `${values.config}: valid (forward ${f.listen.host}:${f.listen.port}${f.tls ? ' tls' : ''}${f.sharedKey ? ' shared_key' : ''}, ` +
+          `http ${config.http.listen.host}:${config.http.listen.port}, store ${config.store.path}, ` +
+          `mqtt ${config.mqtt.url ?? `embedded ${config.mqtt.embedded?.listen.host}:${config.mqtt.embedded?.listen.port}`})\n`,
+      );
+      return 0;
+    }
+    const logger = createLogger({ level, fields: { component: 'collector' } });
+    const collector = await startCollector(config, { logger });
+    onShutdownSignal(() => collector.stop(), logger);
+    await new Promise(() => {});
+    return 0;
+  },
+};

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { LOG_LEVELS, type LogLevelName } from '../../protocol/log-record.js';
+import { normalizeTraceId } from '../../protocol/trace-id.js';
+
+const RELATIVE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A point in time from a query string: epoch ms, RFC 3339, or a duration ago ("15m", "2h"); undefined when unreadable. */
+export function parseInstant(value: string, nowMs: number): number | undefined {
+  if (/^\d{1,16}$/.test(value)) return Number(value);
+  const rel = RELATIVE.exec(value);
+  if (rel) return nowMs - Number(rel[1]) * UNIT_MS[rel[2]!]!;
+  const parsed = Date.parse(value);
+  return Number.isNaN(parsed) ? undefined : parsed;
+}
+
+const instant = (key: string, nowMs: number) =>
+  z
+    .string()
+    .transform((v, ctx) => {
+      const ms = parseInstant(v, nowMs);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `${key} must be epoch milliseconds, an RFC 3339 time or a duration ago like "15m", got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .optional();
+
+const levels = z
+  .string()
+  .transform((v, ctx) => {
+    const list = v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+    const bad = list.filter((l) => !(LOG_LEVELS as readonly string[]).includes(l));
+    if (bad.length > 0 || list.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `level must be one or more of ${LOG_LEVELS.join(', ')} (comma-separated), got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return list as LogLevelName[];
+  })
+  .optional();
+
+/** Largest `limit` a /api/logs call may ask for. */
+export const MAX_LOG_LIMIT = 5000;
+
+/** Query parameters of GET /api/logs, validated against the instant the request arrived. */
+export function logsQuerySchema(nowMs: number) {
+  return z
+    .strictObject({
+      node: z.string().min(1, 'node must not be empty').optional(),
+      task: z.string().min(1, 'task must not be empty').optional(),
+      since: instant('since', nowMs),
+      until: instant('until', nowMs),
+      level: levels,
+      limit: z
+        .string()
+        .regex(/^\d+$/, 'limit must be a whole number')
+        .transform(Number)
+        .pipe(z.number().min(1, 'limit must be at least 1').max(MAX_LOG_LIMIT, `limit must be at most ${MAX_LOG_LIMIT}`))
+        .default(100),
+    })
+    .refine((q) => q.since === undefined || q.until === undefined || q.since <= q.until, { message: 'since must not be after until', path: ['since'] });
+}
+
+/** A trace id path parameter, normalised to 32 lowercase hex; undefined when it is not one. */
+export function traceIdParam(value: string): string | undefined {
+  return normalizeTraceId(value);
+}

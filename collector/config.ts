@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { byteSize, hostPort, parseYamlConfig } from '../common/config.js';
+import { ConfigError, errorMessage } from '../common/errors.js';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+const webhookUrl = z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL, e.g. "http://alertmanager-receiver:9095/hook"');
+
+/** Limits that keep one bad or hostile forward client from hurting the others (docs.fluentd.org, input/forward). */
+const forwardLimits = z
+  .strictObject({
+    maxFrameBytes: byteSize.default(16 * MiB),
+    maxDecompressedBytes: byteSize.default(64 * MiB),
+    maxDepth: z.number().int().min(4).max(256).default(32),
+    maxConnections: z.number().int().min(1).default(1024),
+    handshakeTimeoutSeconds: z.number().min(0.1).default(10),
+    idleTimeoutSeconds: z.number().min(1).default(600),
+  })
+  .prefault({});
+
+const forwardUser = z.strictObject({
+  username: z.string().min(1),
+  password: z.string().min(1),
+});
+
+const forward = z
+  .strictObject({
+    listen: hostPort.default({ host: '0.0.0.0', port: 24224 }),
+    sharedKey: z.string().min(1).optional(),
+    selfHostname: z.string().min(1).default('edgewatch-collector'),
+    users: z.array(forwardUser).default([]),
+    tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+    heartbeat: z.boolean().default(true),
+    limits: forwardLimits,
+  })
+  .refine((f) => f.users.length === 0 || f.sharedKey !== undefined, {
+    message: 'users need the shared_key handshake: set forward.sharedKey as well',
+    path: ['users'],
+  })
+  .prefault({});
+
+const mqtt = z
+  .strictObject({
+    url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must be a URL like "mqtt://host:1883"').optional(),
+    embedded: z.strictObject({ listen: hostPort.default({ host: '0.0.0.0', port: 1883 }) }).optional(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+  })
+  .refine((m) => !(m.url && m.embedded), { message: 'set mqtt.url (an external broker) or mqtt.embedded (the built-in one), not both' })
+  .transform((m) => (m.url || m.embedded ? m : { ...m, embedded: { listen: { host: '0.0.0.0', port: 1883 } } }))
+  .prefault({});
+
+const retention = z
+  .strictObject({
+    maxAgeHours: z.number().min(0.001).default(168),
+    maxBytes: byteSize.default(10 * GiB),
+    checkIntervalSeconds: z.number().min(1).default(60),
+  })
+  .prefault({});
+
+const store = z
+  .strictObject({
+    path: z.string().min(1).default('./data/collector.db'),
+    synchronous: z.enum(['normal', 'full']).default('normal'),
+    segmentRecords: z.number().int().min(100).default(200_000),
+    dedupWindowHours: z.number().min(0.001).default(24),
+    retention,
+  })
+  .prefault({});
+
+/** The collector configuration file (DESIGN.md, "Collector config"). */
+export const collectorConfigSchema = z.strictObject({
+  http: z.strictObject({ listen: hostPort.default({ host: '0.0.0.0', port: 8080 }) }).prefault({}),
+  forward,
+  mqtt,
+  commands: z.strictObject({ privateKeyFile: z.string().min(1).optional(), keyId: z.string().min(1).default('default') }).prefault({}),
+  rules: z.strictObject({ file: z.string().min(1).optional() }).prefault({}),
+  notify: z
+    .strictObject({
+      webhooks: z.array(z.strictObject({ url: webhookUrl, timeoutSeconds: z.number().min(0.1).default(10) })).default([]),
+    })
+    .prefault({}),
+  store,
+});
+
+export type CollectorConfig = z.output<typeof collectorConfigSchema>;
+export type ForwardConfig = CollectorConfig['forward'];
+export type StoreConfig = CollectorConfig['store'];
+
+/** Parses and validates collector YAML; throws ConfigError with one `path: fix` line per problem. */
+export function loadCollectorConfig(text: string, file?: string): CollectorConfig {
+  return parseYamlConfig(collectorConfigSchema, text, file);
+}
+
+/** Reads and validates a collector config file. */
+export function loadCollectorConfigFile(path: string): CollectorConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, [`cannot read the file: ${errorMessage(err)}`]);
+  }
+  return loadCollectorConfig(text, path);
+}

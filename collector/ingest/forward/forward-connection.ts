@@ -1,0 +1,189 @@
+import type { Duplex } from 'node:stream';
+import { Packr } from 'msgpackr';
+import type { Clock, TimerHandle, Timers } from '../../../common/clock.js';
+import { errorMessage } from '../../../common/errors.js';
+import type { RejectReason } from '../../metrics/collector-metrics.js';
+import { ingestBatch, type IngestBatch } from '../../pipeline/ingest-batch.js';
+import type { Stage } from '../../pipeline/stage.js';
+import { ByteQueue } from './byte-queue.js';
+import { decodeFrame, type ForwardFrame } from './forward-frame.js';
+import { ForwardRejection } from './forward-rejection.js';
+import { FrameScanError, FrameScanner } from './frame-scanner.js';
+import { checkPing, heloMessage, type HandshakeConfig, type HeloState } from './handshake.js';
+
+/** Limits one connection enforces; sizes in bytes, times in ms. */
+export interface ConnectionLimits {
+  maxFrameBytes: number;
+  maxDecompressedBytes: number;
+  maxDepth: number;
+  handshakeTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+/** What a connection needs from the server that owns it. */
+export interface ConnectionDeps {
+  pipeline: Stage<IngestBatch>;
+  clock: Clock;
+  timers: Timers;
+  limits: ConnectionLimits;
+  /** Present when forward.sharedKey is set: the connection must complete HELO/PING/PONG first. */
+  handshake: HandshakeConfig | undefined;
+  randomBytes(n: number): Buffer;
+  rejected(reason: RejectReason, message: string, peer: string): void;
+  debug(message: string, fields: Record<string, unknown>): void;
+}
+
+// Frames decoded but not yet stored; past this the socket is paused so a fast sender cannot pile up memory.
+const MAX_QUEUED_FRAMES = 8;
+const packr = new Packr({ useRecords: false });
+const CLOSE_GRACE_MS = 1000;
+
+/**
+ * One forward-protocol connection (Fluent Bit's fw_conn): splits the byte stream into frames, runs the
+ * handshake, hands event frames to the pipeline one at a time and acks each chunk only after the
+ * pipeline, which ends with the durable write, has resolved.
+ */
+export class ForwardConnection {
+  private readonly bytes = new ByteQueue();
+  private readonly scanner: FrameScanner;
+  private chain: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private closedFlag = false;
+  private helo: HeloState | undefined;
+  private handshakeTimer: TimerHandle | undefined;
+  private idleTimer: TimerHandle | undefined;
+  private lastActivity: number;
+  private resolveClosed!: () => void;
+  /** Resolves once the connection is closed and its frames are settled. */
+  readonly closed = new Promise<void>((r) => (this.resolveClosed = r));
+
+  constructor(
+    private readonly socket: Duplex,
+    readonly peer: string,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.scanner = new FrameScanner(deps.limits.maxFrameBytes, deps.limits.maxDepth);
+    this.lastActivity = deps.clock.now();
+  }
+
+  /** Starts reading; sends HELO first when a shared key is configured. */
+  start(): void {
+    this.socket.on('data', (data: Buffer) => this.onData(data));
+    this.socket.on('error', (err) => this.deps.debug('forward connection error', { peer: this.peer, err: errorMessage(err) }));
+    this.socket.on('close', () => this.close());
+    if (this.deps.handshake) {
+      this.helo = { nonce: this.deps.randomBytes(16), authSalt: this.deps.randomBytes(16) };
+      this.write(heloMessage(this.deps.handshake, this.helo));
+      this.handshakeTimer = this.deps.timers.setTimeout(() => {
+        if (this.helo) this.reject(new ForwardRejection('handshake_timeout', `no PING within ${this.deps.limits.handshakeTimeoutMs} ms of HELO`));
+      }, this.deps.limits.handshakeTimeoutMs);
+    }
+    this.armIdle(this.deps.limits.idleTimeoutMs);
+  }
+
+  /**
+   * Closes the connection and stops processing frames that have not started yet. A graceful close lets
+   * replies already written (a failed PONG) leave before the socket is destroyed.
+   */
+  close(graceful = false): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    if (this.handshakeTimer) this.deps.timers.clearTimeout(this.handshakeTimer);
+    if (this.idleTimer) this.deps.timers.clearTimeout(this.idleTimer);
+    this.bytes.clear();
+    if (graceful) {
+      this.socket.end();
+      this.deps.timers.setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+    } else {
+      this.socket.destroy();
+    }
+    void this.chain.then(() => this.resolveClosed());
+  }
+
+  private onData(data: Buffer): void {
+    if (this.closedFlag) return;
+    this.lastActivity = this.deps.clock.now();
+    this.bytes.push(data);
+    try {
+      for (;;) {
+        const end = this.scanner.scan(this.bytes.view());
+        if (end < 0) break;
+        this.enqueue(this.bytes.take(end));
+      }
+    } catch (err) {
+      const e = err as FrameScanError;
+      this.reject(new ForwardRejection(e.reason ?? 'malformed', e.message));
+    }
+  }
+
+  private enqueue(frame: Buffer): void {
+    if (++this.queued > MAX_QUEUED_FRAMES) this.socket.pause();
+    this.chain = this.chain.then(async () => {
+      try {
+        if (!this.closedFlag) await this.process(frame);
+      } catch (err) {
+        this.reject(err);
+      } finally {
+        if (--this.queued <= MAX_QUEUED_FRAMES && !this.closedFlag) this.socket.resume();
+      }
+    });
+  }
+
+  private async process(raw: Buffer): Promise<void> {
+    const frame = await decodeFrame(raw, this.deps.limits);
+    if (this.closedFlag) return;
+    if (frame.kind === 'keepalive') return;
+    if (frame.kind === 'ping') return this.answerPing(frame.fields);
+    if (this.helo) throw new ForwardRejection('handshake_required', 'events sent before the shared_key handshake (configure the sender with the shared key)');
+    await this.ingest(frame);
+  }
+
+  private async ingest(frame: Extract<ForwardFrame, { kind: 'events' }>): Promise<void> {
+    const batch = ingestBatch('forward', frame.tag, frame.entries, frame.chunk);
+    try {
+      await this.deps.pipeline.exec({ now: this.deps.clock.now() }, batch);
+    } catch (err) {
+      // Not acked: the sender keeps the chunk and resends it once the store recovers.
+      throw new ForwardRejection('store_failed', `could not store ${frame.entries.length} record(s) from tag "${frame.tag}": ${errorMessage(err)}`);
+    }
+    // [Forward v1, "option"]: a chunk option must be answered with {"ack": chunk}, here only once durable.
+    if (frame.chunk !== undefined && !this.closedFlag) this.write({ ack: frame.chunk });
+  }
+
+  private answerPing(fields: unknown[]): void {
+    if (!this.helo || !this.deps.handshake) throw new ForwardRejection('malformed', 'PING without a pending HELO');
+    const result = checkPing(this.deps.handshake, this.helo, fields);
+    if (!result.ok) {
+      this.write(result.pong);
+      throw new ForwardRejection('auth_failed', `handshake from "${result.clientHostname}" refused: ${result.reason}`);
+    }
+    this.helo = undefined;
+    if (this.handshakeTimer) this.deps.timers.clearTimeout(this.handshakeTimer);
+    this.write(result.pong);
+    this.deps.debug('forward handshake ok', { peer: this.peer, client: result.clientHostname });
+  }
+
+  private reject(err: unknown): void {
+    if (this.closedFlag) return;
+    const rejection = err instanceof ForwardRejection ? err : new ForwardRejection('malformed', errorMessage(err));
+    this.deps.rejected(rejection.reason, rejection.message, this.peer);
+    this.close(true);
+  }
+
+  private write(message: unknown): void {
+    // Packr reuses its output buffer; the socket may hold on to what it is given.
+    this.socket.write(Buffer.from(packr.pack(message)));
+  }
+
+  private armIdle(delayMs: number): void {
+    this.idleTimer = this.deps.timers.setTimeout(() => {
+      const idle = this.deps.clock.now() - this.lastActivity;
+      if (idle >= this.deps.limits.idleTimeoutMs && this.queued === 0) {
+        this.deps.debug('forward connection idle, closing', { peer: this.peer, idleMs: idle });
+        this.close();
+      } else {
+        this.armIdle(Math.max(1, this.deps.limits.idleTimeoutMs - idle));
+      }
+    }, delayMs);
+  }
+}

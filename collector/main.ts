@@ -1,0 +1,98 @@
+import { Registry } from 'prom-client';
+import { systemClock, type Clock, type Timers } from '../common/clock.js';
+import { Lifecycle } from '../common/lifecycle.js';
+import type { Logger } from '../common/logger.js';
+import { CollectorHttpServer } from './api/http-server.js';
+import { queryRoutes } from './api/query-routes.js';
+import type { CollectorConfig } from './config.js';
+import { ForwardServer } from './ingest/forward/forward-server.js';
+import { CollectorMetrics } from './metrics/collector-metrics.js';
+import { ingestPipeline } from './pipeline/ingest-pipeline.js';
+import type { EventStore } from './store/event-store.js';
+import { RetentionLoop } from './store/retention-loop.js';
+import { SqliteEventStore } from './store/sqlite-store.js';
+
+/** A running collector: its ports, registry and store, and how to stop it. */
+export interface RunningCollector {
+  readonly httpPort: number;
+  readonly forwardPort: number;
+  readonly registry: Registry;
+  readonly store: EventStore;
+  stop(): Promise<void>;
+}
+
+/** Options the composition root takes from its caller (the CLI passes the process's own). */
+export interface CollectorRuntime {
+  logger: Logger;
+  clock?: Clock & Timers;
+}
+
+/** Composition root of the collector: opens the store, builds the pipeline and servers, starts them in order. */
+export async function startCollector(config: CollectorConfig, runtime: CollectorRuntime): Promise<RunningCollector> {
+  const clock = runtime.clock ?? systemClock;
+  const logger = runtime.logger;
+  const registry = new Registry();
+  const store = new SqliteEventStore({
+    path: config.store.path,
+    synchronous: config.store.synchronous,
+    segmentRecords: config.store.segmentRecords,
+    maxAgeMs: config.store.retention.maxAgeHours * 3_600_000,
+    maxBytes: config.store.retention.maxBytes,
+    dedupWindowMs: config.store.dedupWindowHours * 3_600_000,
+  });
+  const metrics = new CollectorMetrics(registry, () => store.stats());
+  const pipeline = ingestPipeline({
+    store,
+    observer: {
+      stored: (input, records) => metrics.ingested(input, records),
+      duplicate: () => metrics.duplicateChunk(),
+      entryRejected: (reason) => metrics.rejected(reason),
+    },
+  });
+  const retention = new RetentionLoop(
+    store,
+    config.store.retention.checkIntervalSeconds * 1000,
+    clock,
+    clock,
+    (r) => {
+      metrics.retentionDeletedRecords('age', r.age);
+      metrics.retentionDeletedRecords('size', r.size);
+    },
+    logger.child({ component: 'store' }),
+  );
+  const forward = new ForwardServer(config.forward, { pipeline, metrics, clock, timers: clock, logger: logger.child({ component: 'forward' }) });
+  let ready = false;
+  const http = new CollectorHttpServer(
+    config.http.listen,
+    [queryRoutes(store, clock)],
+    registry,
+    () => (ready ? { ok: true } : { ok: false, reason: 'starting' }),
+    logger.child({ component: 'http' }),
+  );
+  const storeComponent = { name: 'store', start() {}, stop: () => store.close() };
+  const lifecycle = new Lifecycle(logger);
+  try {
+    // Stopped in reverse: inputs stop (in-flight chunks finish and are acked) before the store closes.
+    await lifecycle.start([storeComponent, retention, http, forward]);
+  } catch (err) {
+    await lifecycle.stop();
+    store.close();
+    throw err;
+  }
+  ready = true;
+  logger.info('collector started', { store: config.store.path, records: store.stats().records });
+  return {
+    get httpPort() {
+      return http.port;
+    },
+    get forwardPort() {
+      return forward.port;
+    },
+    registry,
+    store,
+    async stop() {
+      ready = false;
+      await lifecycle.stop();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import type { Event } from '../events/event.js';
+
+/** One unit of work through the pipeline: the entries of one forward frame, and what stages made of them. */
+export interface IngestBatch {
+  /** The input that received it, a metric label ("forward"). */
+  readonly input: string;
+  readonly tag: string;
+  /** Decoded `[time, record]` entries, not yet validated. */
+  readonly entries: readonly unknown[];
+  /** The sender's chunk id; resends carry the same one, so the store deduplicates by it. */
+  readonly chunk: string | undefined;
+  /** Filled by the normalise stage. */
+  events: Event[];
+  /** Set by the persist stage when the chunk was stored before; later stages must not act on it again. */
+  duplicate: boolean;
+}
+
+/** A fresh batch for the pipeline. */
+export function ingestBatch(input: string, tag: string, entries: readonly unknown[], chunk: string | undefined): IngestBatch {
+  return { input, tag, entries, chunk, events: [], duplicate: false };
+}

@@ -1,0 +1,42 @@
+import type { LogLevelName } from '../../protocol/log-record.js';
+import type { Event } from '../events/event.js';
+
+/** A /api/logs query: every filter optional; times are epoch ms, inclusive. */
+export interface LogQuery {
+  node?: string;
+  /** Matches an event's task, or its service for records from non-edgewatch senders. */
+  task?: string;
+  sinceMs?: number;
+  untilMs?: number;
+  levels?: readonly LogLevelName[];
+  limit: number;
+}
+
+/** What one retention pass removed, by reason. */
+export interface RetentionResult {
+  age: number;
+  size: number;
+}
+
+/** Totals the store keeps in memory, cheap enough for a metrics scrape. */
+export interface StoreStats {
+  records: number;
+  bytes: number;
+}
+
+/**
+ * The correlation store as the pipeline and API see it: durable appends deduplicated by chunk id, and
+ * queries by trace id and by node/task/time. Nothing outside collector/store knows it is SQLite.
+ */
+export interface EventStore {
+  /** Writes `events` durably before returning; a chunk id seen before writes nothing and reports a duplicate. */
+  append(events: readonly Event[], chunkId: string | undefined, nowMs: number): { duplicate: boolean };
+  /** Every stored event of a trace (32 lowercase hex), in time order, at most `limit`. */
+  trace(traceId: string, limit: number): Event[];
+  /** The newest `limit` events matching `query`, returned in time order. */
+  logs(query: LogQuery): Event[];
+  /** Deletes data older than the age limit, then the oldest data while over the size limit. */
+  retain(nowMs: number): RetentionResult;
+  stats(): StoreStats;
+  close(): void;
+}

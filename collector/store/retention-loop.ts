@@ -1,0 +1,43 @@
+import { every, type Clock, type Timers } from '../../common/clock.js';
+import { errorMessage } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import type { EventStore, RetentionResult } from './event-store.js';
+
+/** Runs the store's retention every `intervalMs`; a failing pass is logged (once per distinct error) and retried next time. */
+export class RetentionLoop {
+  readonly name = 'retention';
+  private stopTimer: (() => void) | undefined;
+  private lastError: string | undefined;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly intervalMs: number,
+    private readonly clock: Clock,
+    private readonly timers: Timers,
+    private readonly onDeleted: (result: RetentionResult) => void,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.runOnce();
+    this.stopTimer = every(this.timers, this.intervalMs, () => this.runOnce());
+  }
+
+  stop(): void {
+    this.stopTimer?.();
+  }
+
+  /** One retention pass; never throws. */
+  runOnce(): void {
+    try {
+      const result = this.store.retain(this.clock.now());
+      this.onDeleted(result);
+      if (result.age + result.size > 0) this.logger.info('retention deleted records', { ...result });
+      this.lastError = undefined;
+    } catch (err) {
+      const message = errorMessage(err);
+      if (message !== this.lastError) this.logger.error('retention pass failed', { err: message });
+      this.lastError = message;
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Tables of the correlation store. Events are appended as blocks (one per ingested batch), so ingest
+ * costs a few sequential inserts per batch instead of a random index insert per record; trace ids are
+ * indexed per segment of blocks (in memory while the segment is open, as a Bloom filter plus id list
+ * once sealed), the way Grafana Tempo and Loki index sealed blocks.
+ */
+const DDL = `
+CREATE TABLE IF NOT EXISTS blocks (
+  id INTEGER PRIMARY KEY,
+  min_ms INTEGER NOT NULL,
+  max_ms INTEGER NOT NULL,
+  records INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS blocks_by_max_ms ON blocks (max_ms);
+CREATE TABLE IF NOT EXISTS block_streams (
+  node TEXT NOT NULL,
+  task TEXT NOT NULL,
+  block_id INTEGER NOT NULL,
+  PRIMARY KEY (node, task, block_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS block_streams_by_block ON block_streams (block_id);
+CREATE TABLE IF NOT EXISTS chunks (
+  chunk_id TEXT PRIMARY KEY,
+  received_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS chunks_by_received ON chunks (received_ms);
+CREATE TABLE IF NOT EXISTS segments (
+  id INTEGER PRIMARY KEY,
+  first_block INTEGER NOT NULL,
+  last_block INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  bloom BLOB NOT NULL,
+  ids BLOB NOT NULL,
+  block_refs BLOB NOT NULL
+);
+`;
+
+/** Opens the store's pragmas and tables; `synchronous` "normal" survives a process crash, "full" also a power cut. */
+export function prepareDatabase(db: Database.Database, synchronous: 'normal' | 'full'): void {
+  // auto_vacuum only takes effect before the first table exists; it lets retention give space back.
+  db.pragma('auto_vacuum = INCREMENTAL');
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -65536');
+  db.exec(DDL);
+}

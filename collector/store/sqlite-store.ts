@@ -1,0 +1,240 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { compareEventTime, type Event } from '../events/event.js';
+import { decodeBlock, encodeBlock } from './block-codec.js';
+import { BloomFilter } from './bloom.js';
+import type { EventStore, LogQuery, RetentionResult, StoreStats } from './event-store.js';
+import { NewestEvents } from './newest-events.js';
+import { prepareDatabase } from './sqlite-schema.js';
+import { HotTraceIndex, sealedBlocksOf } from './trace-index.js';
+
+/** Options of the SQLite store; sizes in bytes, ages in ms. */
+export interface SqliteStoreOptions {
+  path: string;
+  synchronous: 'normal' | 'full';
+  /** Records per trace-index segment: the hot index holds at most this many before it is sealed. */
+  segmentRecords: number;
+  maxAgeMs: number;
+  maxBytes: number;
+  dedupWindowMs: number;
+}
+
+interface Segment {
+  id: number;
+  firstBlock: number;
+  lastBlock: number;
+  bloom: BloomFilter;
+}
+
+const RETENTION_BATCH = 500;
+
+/** The SQLite correlation store: WAL, blocks appended per batch, trace ids indexed per segment. */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly hot = new HotTraceIndex();
+  private readonly segments: Segment[] = [];
+  private hotFirstBlock = 1;
+  private hotRecords = 0;
+  private records = 0;
+  private bytes = 0;
+  private readonly sql;
+  private readonly appendTx: (events: readonly Event[], chunkId: string | undefined, nowMs: number) => number | undefined;
+
+  constructor(private readonly options: SqliteStoreOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    prepareDatabase(this.db, options.synchronous);
+    const db = this.db;
+    this.sql = {
+      insertChunk: db.prepare('INSERT OR IGNORE INTO chunks (chunk_id, received_ms) VALUES (?, ?)'),
+      insertBlock: db.prepare('INSERT INTO blocks (min_ms, max_ms, records, bytes, data) VALUES (?, ?, ?, ?, ?)'),
+      insertStream: db.prepare('INSERT OR IGNORE INTO block_streams (node, task, block_id) VALUES (?, ?, ?)'),
+      blockData: db.prepare<[number], { data: Buffer }>('SELECT data FROM blocks WHERE id = ?'),
+      blocksFrom: db.prepare<[number], { id: number; data: Buffer }>('SELECT id, data FROM blocks WHERE id >= ? ORDER BY id'),
+      insertSegment: db.prepare('INSERT INTO segments (first_block, last_block, bytes, bloom, ids, block_refs) VALUES (?, ?, ?, ?, ?, ?)'),
+      segmentIndex: db.prepare<[number], { ids: Buffer; block_refs: Buffer }>('SELECT ids, block_refs FROM segments WHERE id = ?'),
+      expiredBlocks: db.prepare<[number, number], { id: number; records: number; bytes: number }>(
+        'SELECT id, records, bytes FROM blocks WHERE max_ms < ? LIMIT ?',
+      ),
+      oldestBlocks: db.prepare<[number], { id: number; records: number; bytes: number }>('SELECT id, records, bytes FROM blocks ORDER BY id LIMIT ?'),
+      deleteBlock: db.prepare('DELETE FROM blocks WHERE id = ?'),
+      deleteStreams: db.prepare('DELETE FROM block_streams WHERE block_id = ?'),
+      deleteChunks: db.prepare('DELETE FROM chunks WHERE received_ms < ?'),
+      minBlock: db.prepare<[], { id: number | null }>('SELECT MIN(id) AS id FROM blocks'),
+      deadSegments: db.prepare<[number], { id: number; bytes: number }>('SELECT id, bytes FROM segments WHERE last_block < ?'),
+      deleteSegment: db.prepare('DELETE FROM segments WHERE id = ?'),
+    };
+    this.appendTx = db.transaction((events: readonly Event[], chunkId: string | undefined, nowMs: number) => this.write(events, chunkId, nowMs));
+    this.load();
+  }
+
+  append(events: readonly Event[], chunkId: string | undefined, nowMs: number): { duplicate: boolean } {
+    const blockId = this.appendTx(events, chunkId, nowMs);
+    if (blockId === undefined) return { duplicate: chunkId !== undefined };
+    // The hot index is updated after the commit; a crash in between is repaired by load().
+    this.indexBlock(blockId, events);
+    return { duplicate: false };
+  }
+
+  trace(traceId: string, limit: number): Event[] {
+    const blockIds = new Set<number>(this.hot.blocksOf(traceId));
+    const needle = Buffer.from(traceId, 'hex');
+    for (const seg of this.segments) {
+      if (!seg.bloom.mayContain(needle)) continue;
+      const row = this.sql.segmentIndex.get(seg.id);
+      if (row) for (const id of sealedBlocksOf(traceId, row.ids, row.block_refs)) blockIds.add(id);
+    }
+    const out: Event[] = [];
+    for (const id of [...blockIds].sort((a, b) => a - b)) {
+      const row = this.sql.blockData.get(id);
+      if (!row) continue; // removed by retention
+      for (const e of decodeBlock(row.data)) if (e.trace_id === traceId) out.push(e);
+    }
+    out.sort(compareEventTime);
+    return out.length > limit ? out.slice(0, limit) : out;
+  }
+
+  logs(query: LogQuery): Event[] {
+    const params: unknown[] = [query.sinceMs ?? 0, query.untilMs ?? Number.MAX_SAFE_INTEGER];
+    let sql = 'SELECT b.id AS id, b.max_ms AS max_ms, b.data AS data FROM blocks b';
+    if (query.node !== undefined || query.task !== undefined) {
+      sql += ' JOIN block_streams s ON s.block_id = b.id';
+      if (query.node !== undefined) sql += ' AND s.node = ?';
+      if (query.task !== undefined) sql += ' AND s.task = ?';
+      params.unshift(...[query.node, query.task].filter((v) => v !== undefined));
+    }
+    sql += ' WHERE b.max_ms >= ? AND b.min_ms <= ? GROUP BY b.id ORDER BY b.max_ms DESC';
+    const newest = new NewestEvents(query.limit);
+    const levels = query.levels && query.levels.length > 0 ? new Set(query.levels) : undefined;
+    const since = query.sinceMs ?? -Infinity;
+    const until = query.untilMs ?? Infinity;
+    for (const row of this.db.prepare(sql).iterate(...params) as IterableIterator<{ id: number; max_ms: number; data: Buffer }>) {
+      if (newest.done(row.max_ms)) break;
+      for (const e of decodeBlock(row.data)) {
+        if (e.timeMs < since || e.timeMs > until) continue;
+        if (query.node !== undefined && (e.node ?? '') !== query.node) continue;
+        if (query.task !== undefined && (e.task ?? e.service ?? '') !== query.task) continue;
+        if (levels && !levels.has(e.level)) continue;
+        newest.add(e);
+      }
+    }
+    return newest.result();
+  }
+
+  retain(nowMs: number): RetentionResult {
+    const result: RetentionResult = { age: 0, size: 0 };
+    const cutoff = nowMs - this.options.maxAgeMs;
+    for (;;) {
+      const rows = this.sql.expiredBlocks.all(cutoff, RETENTION_BATCH);
+      if (rows.length === 0) break;
+      result.age += this.deleteBlocks(rows);
+    }
+    while (this.bytes > this.options.maxBytes && this.records > 0) {
+      const rows = this.sql.oldestBlocks.all(RETENTION_BATCH);
+      if (rows.length === 0) break;
+      let freed = 0;
+      const victims = rows.filter((r) => {
+        if (this.bytes - freed <= this.options.maxBytes) return false;
+        freed += r.bytes;
+        return true;
+      });
+      result.size += this.deleteBlocks(victims);
+    }
+    this.sql.deleteChunks.run(nowMs - this.options.dedupWindowMs);
+    this.dropDeadSegments();
+    if (result.age + result.size > 0) this.db.pragma('incremental_vacuum');
+    return result;
+  }
+
+  stats(): StoreStats {
+    return { records: this.records, bytes: this.bytes };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private write(events: readonly Event[], chunkId: string | undefined, nowMs: number): number | undefined {
+    if (chunkId !== undefined && this.sql.insertChunk.run(chunkId, nowMs).changes === 0) return undefined;
+    if (events.length === 0) return undefined;
+    let min = Infinity;
+    let max = -Infinity;
+    const streams = new Set<string>();
+    let lastStream = '';
+    for (const e of events) {
+      if (e.timeMs < min) min = e.timeMs;
+      if (e.timeMs > max) max = e.timeMs;
+      const key = `${e.node ?? ''}\u0000${e.task ?? e.service ?? ''}`;
+      if (key !== lastStream) streams.add((lastStream = key));
+    }
+    // encodeBlock's buffer is reused by the next call; SQLite copies it during run().
+    const data = encodeBlock(events);
+    const blockId = Number(this.sql.insertBlock.run(min, max, events.length, data.length, data).lastInsertRowid);
+    for (const key of streams) {
+      const cut = key.indexOf('\u0000');
+      this.sql.insertStream.run(key.slice(0, cut), key.slice(cut + 1), blockId);
+    }
+    this.records += events.length;
+    this.bytes += data.length;
+    return blockId;
+  }
+
+  private indexBlock(blockId: number, events: readonly Event[]): void {
+    for (const e of events) if (e.trace_id !== undefined) this.hot.add(e.trace_id, blockId);
+    this.hotRecords += events.length;
+    if (this.hotRecords >= this.options.segmentRecords) this.seal(blockId);
+  }
+
+  private seal(lastBlock: number): void {
+    const index = this.hot.seal();
+    const bytes = index.ids.length + index.blocks.length + index.bloom.bits.length;
+    const id = Number(this.sql.insertSegment.run(this.hotFirstBlock, lastBlock, bytes, index.bloom.bits, index.ids, index.blocks).lastInsertRowid);
+    this.segments.push({ id, firstBlock: this.hotFirstBlock, lastBlock, bloom: index.bloom });
+    this.bytes += bytes;
+    this.hot.clear();
+    this.hotRecords = 0;
+    this.hotFirstBlock = lastBlock + 1;
+  }
+
+  private deleteBlocks(rows: Array<{ id: number; records: number; bytes: number }>): number {
+    let deleted = 0;
+    this.db.transaction(() => {
+      for (const r of rows) {
+        this.sql.deleteBlock.run(r.id);
+        this.sql.deleteStreams.run(r.id);
+        this.records -= r.records;
+        this.bytes -= r.bytes;
+        deleted += r.records;
+      }
+    })();
+    return deleted;
+  }
+
+  private dropDeadSegments(): void {
+    const min = this.sql.minBlock.get()?.id ?? Number.MAX_SAFE_INTEGER;
+    for (const dead of this.sql.deadSegments.all(min)) {
+      this.sql.deleteSegment.run(dead.id);
+      this.bytes -= dead.bytes;
+      const i = this.segments.findIndex((s) => s.id === dead.id);
+      if (i >= 0) this.segments.splice(i, 1);
+    }
+  }
+
+  /** Reads totals and sealed Bloom filters, and rebuilds the hot index from blocks after the last seal. */
+  private load(): void {
+    const totals = this.db.prepare('SELECT COALESCE(SUM(records), 0) AS r, COALESCE(SUM(bytes), 0) AS b FROM blocks').get() as { r: number; b: number };
+    const segBytes = this.db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM segments').get() as { b: number };
+    this.records = totals.r;
+    this.bytes = totals.b + segBytes.b;
+    const rows = this.db.prepare('SELECT id, first_block, last_block, bloom FROM segments ORDER BY id').all() as Array<{
+      id: number;
+      first_block: number;
+      last_block: number;
+      bloom: Buffer;
+    }>;
+    for (const r of rows) this.segments.push({ id: r.id, firstBlock: r.first_block, lastBlock: r.last_block, bloom: BloomFilter.fromBytes(r.bloom) });
+    this.hotFirstBlock = (rows.at(-1)?.last_block ?? 0) + 1;
+    for (const row of this.sql.blocksFrom.iterate(this.hotFirstBlock)) this.indexBlock(row.id, decodeBlock(row.data));
+  }
+}
