@@ -1,17 +1,20 @@
 #!/usr/bin/env node
-// `npm run bench -- NAME [args]`: runs the compiled benchmark dist/bench/NAME.js (EDGEWATCH_DIST selects
-// another build folder). Each benchmark prints progress as it goes and one JSON object as its last line.
-import { existsSync, readdirSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// Runs one benchmark: `npm run bench -- NAME` imports the compiled dist/bench/NAME.js and awaits its main().
+// EDGEWATCH_DIST selects another build folder (tsc --outDir dist-x), as for test/run.mjs.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const dist = fileURLToPath(new URL(`../${process.env.EDGEWATCH_DIST ?? 'dist'}/bench/`, import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
 const name = process.argv[2];
-const available = existsSync(dist) ? readdirSync(dist).filter((f) => f.endsWith('.js') && !f.startsWith('_')).map((f) => f.slice(0, -3)) : [];
-if (!name || !available.includes(name)) {
-  console.error(`usage: npm run bench -- NAME   (available: ${available.join(', ') || 'none built'})`);
+if (!name || !/^[a-z0-9-]+$/.test(name)) {
+  console.error('usage: npm run bench -- NAME   (NAME is a file bench/NAME.ts, e.g. ingest)');
   process.exit(2);
 }
-process.argv.splice(2, 1);
-const mod = await import(pathToFileURL(join(dist, `${name}.js`)).href);
-if (typeof mod.main === 'function') await mod.main(process.argv.slice(2));
+const file = join(root, process.env.EDGEWATCH_DIST ?? 'dist', 'bench', `${name}.js`);
+if (!existsSync(file)) {
+  console.error(`no benchmark "${name}": ${file} does not exist (is there a bench/${name}.ts, and was it built?)`);
+  process.exit(2);
+}
+const mod = await import(pathToFileURL(file).href);
+if (typeof mod.main === 'function') await mod.main(process.argv.slice(3));

@@ -41,6 +41,7 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
   const taskMetrics = new TaskMetrics(registry, config.node, {
     maxAgeSeconds: config.metrics.summaryMaxAgeSeconds,
     ageBuckets: config.metrics.summaryAgeBuckets,
+    now: () => clock.now(),
   });
   const logs = new LogPipeline(config.node, taskMetrics, clock, undefined);
   const history = new TaskHistory(fileHistoryStore(config.state.dir), config.history.versions);
@@ -58,10 +59,16 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
     history,
     sampleIntervalMs: config.metrics.sampleIntervalSeconds * 1000,
   });
-  new AgentMetrics(registry, config.node, EDGEWATCH_VERSION, () => supervisor.list().length);
+  const agentMetrics = new AgentMetrics(registry, config.node, EDGEWATCH_VERSION, () => supervisor.list().length);
 
   let ready = false;
-  const http = new ExporterHttpServer(config.http.listen, registry, () => (ready ? { ok: true } : { ok: false, reason: 'starting tasks' }), logger);
+  const http = new ExporterHttpServer(
+    config.http.listen,
+    registry,
+    () => (ready ? { ok: true } : { ok: false, reason: 'starting tasks' }),
+    logger,
+    (seconds) => agentMetrics.rendered(seconds),
+  );
   const lifecycle = new Lifecycle(logger);
   await lifecycle.start([http, supervisor]);
   ready = true;

@@ -15,6 +15,7 @@ export class ExporterHttpServer {
     private readonly registry: Registry,
     private readonly ready: () => { ok: boolean; reason?: string },
     private readonly logger: Logger,
+    private readonly onRender?: (seconds: number) => void,
   ) {}
 
   /** The bound port (useful with port 0). */
@@ -27,7 +28,9 @@ export class ExporterHttpServer {
     app.disable('x-powered-by');
     app.get('/metrics', async (_req, res) => {
       try {
+        const t0 = performance.now();
         const body = await this.registry.metrics();
+        this.onRender?.((performance.now() - t0) / 1000);
         res.set('Content-Type', this.registry.contentType).send(body);
       } catch (err) {
         this.logger.error('metrics render failed', { err });

@@ -3,8 +3,9 @@ import { registerProcessMetrics } from '../../common/process-metrics.js';
 
 /** The exporter's own metrics: build info, configured tasks, background errors, and Node process metrics. */
 export class AgentMetrics {
-  static readonly names = ['edgewatch_exporter_build_info', 'edgewatch_exporter_tasks', 'edgewatch_exporter_errors_total'];
+  static readonly names = ['edgewatch_exporter_build_info', 'edgewatch_exporter_tasks', 'edgewatch_exporter_errors_total', 'edgewatch_exporter_metrics_render_seconds'];
   private readonly errors: Counter<'node' | 'component'>;
+  private readonly render: Gauge<'node'>;
 
   constructor(
     registry: Registry,
@@ -25,7 +26,12 @@ export class AgentMetrics {
     });
     this.errors = new Counter({ name: 'edgewatch_exporter_errors_total', help: 'Errors caught in background loops, by component.', labelNames: ['node', 'component'], registers });
     this.errors.labels({ node, component: 'supervisor' });
+    this.render = new Gauge({ name: 'edgewatch_exporter_metrics_render_seconds', help: 'Time the previous /metrics render took.', labelNames: ['node'], registers });
     registerProcessMetrics(registry, { node });
+  }
+
+  rendered(seconds: number): void {
+    this.render.set({ node: this.node }, seconds);
   }
 
   error(component: string): void {

@@ -1,5 +1,6 @@
-import { Counter, Gauge, Summary, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { codeClass } from '../../protocol/log-record.js';
+import { WindowSummary } from './window-summary.js';
 
 /** Every state a task can be in; `edgewatch_task_state{state}` is 1 on the current one and 0 on the rest. */
 export const TASK_STATES = ['pending', 'running', 'backoff', 'stopping', 'stopped', 'succeeded', 'failed', 'scheduled'] as const;
@@ -32,6 +33,8 @@ export interface TaskSeries {
 export interface SummaryWindow {
   maxAgeSeconds: number;
   ageBuckets: number;
+  /** Epoch ms, from the injected clock. */
+  now: () => number;
 }
 
 /**
@@ -72,8 +75,8 @@ export class TaskMetrics {
   private readonly versionInfo: Gauge<'node' | 'task' | 'version'>;
   private readonly memory: Gauge<'node' | 'task'>;
   private readonly backoff: Gauge<'node' | 'task'>;
-  private readonly duration: Summary<'node' | 'task'>;
-  private readonly runDuration: Summary<'node' | 'task'>;
+  private readonly duration: WindowSummary<'node' | 'task'>;
+  private readonly runDuration: WindowSummary<'node' | 'task'>;
   private readonly versions = new Map<string, string>();
   private readonly seriesByTask = new Map<string, TaskSeries>();
 
@@ -123,9 +126,9 @@ export class TaskMetrics {
     this.versionInfo = new Gauge({ name: 'edgewatch_task_version_info', help: 'The running spec version of the task (value always 1).', labelNames: [...nt, 'version'], registers });
     this.memory = new Gauge({ name: 'edgewatch_task_memory_bytes', help: 'Resident memory of the task process tree (from /proc).', labelNames: nt, registers });
     this.backoff = new Gauge({ name: 'edgewatch_task_restart_backoff_seconds', help: 'Current restart delay of the task (0 when running).', labelNames: nt, registers });
-    const summary = { percentiles: QUANTILES, maxAgeSeconds: window.maxAgeSeconds, ageBuckets: window.ageBuckets, labelNames: nt, registers };
-    this.duration = new Summary({ name: 'edgewatch_task_request_duration_seconds', help: 'Request durations the task logged (duration_ms), sliding window.', ...summary });
-    this.runDuration = new Summary({ name: 'edgewatch_task_run_duration_seconds', help: 'Duration of job runs, sliding window.', ...summary });
+    const summary = { percentiles: QUANTILES, maxAgeSeconds: window.maxAgeSeconds, ageBuckets: window.ageBuckets, labelNames: nt, registers, now: window.now };
+    this.duration = new WindowSummary({ name: 'edgewatch_task_request_duration_seconds', help: 'Request durations the task logged (duration_ms), sliding window.', ...summary });
+    this.runDuration = new WindowSummary({ name: 'edgewatch_task_run_duration_seconds', help: 'Duration of job runs, sliding window.', ...summary });
   }
 
   /** The task's hot-path handles, creating its series (at zero) on first use. */

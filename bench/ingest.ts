@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Unpackr } from 'msgpackr';
+import { loadCollectorConfig } from '../collector/config.js';
+import { registerEventTimeExtension } from '../collector/ingest/forward/event-time.js';
+import { startCollector } from '../collector/main.js';
+import { silentLogger } from '../common/logger.js';
+import { buildTraffic } from './ingest-frames.js';
+
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
+const PER_CHUNK = Number(process.env.BENCH_CHUNK ?? 5_000);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 4);
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** The floor: msgpackr decoding the same entry bytes, nothing else (best of three passes). */
+function decodeFloor(payloads: Buffer[], records: number): number {
+  registerEventTimeExtension();
+  const unpackr = new Unpackr({ mapsAsObjects: true, useRecords: false });
+  let best = Infinity;
+  for (let pass = 0; pass < 3; pass++) {
+    const t0 = performance.now();
+    let n = 0;
+    for (const p of payloads) n += unpackr.unpackMultiple(p).length;
+    const ms = performance.now() - t0;
+    if (n !== records) throw new Error(`floor decoded ${n} records, expected ${records}`);
+    best = Math.min(best, ms);
+  }
+  return records / (best / 1000);
+}
+
+function send(port: number, frames: Buffer[]): Promise<number> {
+  const worker = new Worker(new URL('./ingest-client.js', import.meta.url), { workerData: { port, frames, window: WINDOW } });
+  return new Promise((resolve, reject) => {
+    let lastReport = 0;
+    worker.on('message', (m: { type: string; acked?: number; elapsedMs?: number; message?: string }) => {
+      if (m.type === 'progress' && m.acked! - lastReport >= frames.length / 10) {
+        lastReport = m.acked!;
+        log(`  acked ${m.acked}/${frames.length} chunks`);
+      } else if (m.type === 'done') {
+        resolve(m.elapsedMs!);
+        void worker.terminate();
+      } else if (m.type === 'error') {
+        reject(new Error(m.message));
+      }
+    });
+    worker.on('error', reject);
+  });
+}
+
+/** `npm run bench -- ingest`: 1M records through the forward input into the store, against a bare decode. */
+export async function main(): Promise<void> {
+  log(`ingest bench: ${RECORDS} records, PackedForward ${PER_CHUNK}/chunk with acks, ${WINDOW} chunks in flight, SQLite store`);
+  const traffic = buildTraffic(RECORDS, PER_CHUNK, Date.now() - 60_000);
+  const bytes = traffic.frames.reduce((n, f) => n + f.length, 0);
+  log(`built ${traffic.frames.length} frames, ${(bytes / 1e6).toFixed(1)} MB`);
+  const floor = decodeFloor(traffic.payloads, traffic.records);
+  log(`floor: bare msgpackr decode of the same entries: ${Math.round(floor)} events/s`);
+
+  const dir = mkdtempSync(join(tmpdir(), 'edgewatch-bench-'));
+  try {
+    const config = loadCollectorConfig(
+      `http: {listen: "127.0.0.1:0"}\nforward: {listen: "127.0.0.1:0", heartbeat: false}\nstore: {path: ${JSON.stringify(join(dir, 'bench.db'))}}\n`,
+    );
+    const collector = await startCollector(config, { logger: silentLogger });
+    log(`collector listening on forward port ${collector.forwardPort}; sending`);
+    const elapsedMs = await send(collector.forwardPort, traffic.frames);
+    const stored = collector.store.stats().records;
+    const probe = traffic.traceIds[Math.floor(traffic.traceIds.length / 2)]!;
+    const t0 = performance.now();
+    const found = collector.store.trace(probe, 100).length;
+    const lookupMs = performance.now() - t0;
+    await collector.stop();
+    if (stored !== traffic.records) throw new Error(`store holds ${stored} records, expected ${traffic.records}`);
+    if (found !== 4) throw new Error(`trace ${probe} returned ${found} records, expected 4`);
+    const eventsPerSec = traffic.records / (elapsedMs / 1000);
+    log(`ingested ${stored} records in ${elapsedMs.toFixed(0)} ms: ${Math.round(eventsPerSec)} events/s; trace lookup ${lookupMs.toFixed(1)} ms`);
+    const ratio = eventsPerSec / floor;
+    log(JSON.stringify({
+      bench: 'ingest',
+      records: traffic.records,
+      chunkRecords: PER_CHUNK,
+      window: WINDOW,
+      eventsPerSec: Math.round(eventsPerSec),
+      floorEventsPerSec: Math.round(floor),
+      ratio: Number(ratio.toFixed(3)),
+      target: 0.25,
+      traceLookupMs: Number(lookupMs.toFixed(2)),
+    }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
