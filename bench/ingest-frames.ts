@@ -59,7 +59,9 @@ export function buildTraffic(records: number, perChunk: number, startMs: number)
       parts.push(Buffer.from([0x92]), eventTime(ms), Buffer.from(packr.pack(rec)));
     }
     const payload = Buffer.concat(parts);
-    const frame = Buffer.from(packr.pack([recordTag(node, task), payload, { chunk: randomBytes(16).toString('base64'), size: n }]));
+    const packed = packr.pack([recordTag(node, task), payload, { chunk: randomBytes(16).toString('base64'), size: n }]);
+    // A frame of its own ArrayBuffer, so it can be transferred to the sender's worker.
+    const frame = Buffer.from(new Uint8Array(packed).buffer);
     frames.push(frame);
     payloads.push(payload);
     made += n;

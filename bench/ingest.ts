@@ -34,7 +34,11 @@ function decodeFloor(payloads: Buffer[], records: number): number {
 }
 
 function send(port: number, frames: Buffer[]): Promise<number> {
-  const worker = new Worker(new URL('./ingest-client.js', import.meta.url), { workerData: { port, frames, window: WINDOW } });
+  // Transferred, not copied: the collector's process should not also carry the sender's 200 MB.
+  const worker = new Worker(new URL('./ingest-client.js', import.meta.url), {
+    workerData: { port, frames, window: WINDOW },
+    transferList: frames.map((f) => f.buffer as ArrayBuffer),
+  });
   return new Promise((resolve, reject) => {
     let lastReport = 0;
     worker.on('message', (m: { type: string; acked?: number; elapsedMs?: number; message?: string }) => {
@@ -60,6 +64,8 @@ export async function main(): Promise<void> {
   log(`built ${traffic.frames.length} frames, ${(bytes / 1e6).toFixed(1)} MB`);
   const floor = decodeFloor(traffic.payloads, traffic.records);
   log(`floor: bare msgpackr decode of the same entries: ${Math.round(floor)} events/s`);
+  const frames = traffic.frames;
+  traffic.payloads.length = 0;
 
   const dir = mkdtempSync(join(tmpdir(), 'edgewatch-bench-'));
   try {
@@ -68,7 +74,7 @@ export async function main(): Promise<void> {
     );
     const collector = await startCollector(config, { logger: silentLogger });
     log(`collector listening on forward port ${collector.forwardPort}; sending`);
-    const elapsedMs = await send(collector.forwardPort, traffic.frames);
+    const elapsedMs = await send(collector.forwardPort, frames);
     const stored = collector.store.stats().records;
     const probe = traffic.traceIds[Math.floor(traffic.traceIds.length / 2)]!;
     const t0 = performance.now();

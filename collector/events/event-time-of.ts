@@ -1,6 +1,6 @@
 import { EventTime } from '../ingest/forward/event-time.js';
 
-/** Event time as integer epoch ms plus nanoseconds past it, or undefined when the value is no time at all. */
+/** Event time as integer epoch ms plus the nanoseconds past it. */
 export interface SplitTime {
   timeMs: number;
   subMsNanos: number;
@@ -10,25 +10,32 @@ export interface SplitTime {
 const MAX_SECONDS = 9_200_000_000;
 
 /**
- * Reads a forward-protocol entry time: EventTime (ext 0), integer seconds, or float seconds (some
- * clients); Fluent Bit's `[[time, metadata], record]` form is unwrapped by the caller.
+ * Reads a forward-protocol entry time into `into`: EventTime (ext 0), integer seconds, or float seconds
+ * (some clients); false when the value is no time. Writing into a caller's object spares an allocation
+ * per record on the ingest path. Fluent Bit's `[[time, metadata], record]` form is unwrapped by the caller.
  */
-export function splitForwardTime(value: unknown): SplitTime | undefined {
+export function splitForwardTime(value: unknown, into: SplitTime): boolean {
   if (value instanceof EventTime) {
-    if (value.nsec > 999_999_999) return undefined;
+    if (value.nsec > 999_999_999) return false;
     const subMs = value.nsec % 1_000_000;
-    return { timeMs: value.sec * 1000 + (value.nsec - subMs) / 1_000_000, subMsNanos: subMs };
+    into.timeMs = value.sec * 1000 + (value.nsec - subMs) / 1_000_000;
+    into.subMsNanos = subMs;
+    return true;
   }
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value < MAX_SECONDS) {
-    if (Number.isInteger(value)) return { timeMs: value * 1000, subMsNanos: 0 };
-    return splitEpochMs(value * 1000);
+    if (Number.isInteger(value)) {
+      into.timeMs = value * 1000;
+      into.subMsNanos = 0;
+    } else {
+      splitEpochMs(value * 1000, into);
+    }
+    return true;
   }
-  return undefined;
+  return false;
 }
 
 /** Splits fractional epoch milliseconds (a LogRecord's `ts`) into ms and the remaining nanoseconds. */
-export function splitEpochMs(ms: number): SplitTime {
-  const timeMs = Math.floor(ms);
-  const subMsNanos = Math.min(999_999, Math.round((ms - timeMs) * 1_000_000));
-  return { timeMs, subMsNanos };
+export function splitEpochMs(ms: number, into: SplitTime): void {
+  into.timeMs = Math.floor(ms);
+  into.subMsNanos = Math.min(999_999, Math.round((ms - into.timeMs) * 1_000_000));
 }

@@ -1,4 +1,4 @@
-import { extractTraceContext, normalizeDuration, normalizeLevel, normalizeStatus, parseRecordTag } from '../../protocol/log-record.js';
+import { extractTraceContext, LOG_LEVELS, normalizeDuration, normalizeLevel, normalizeStatus, parseRecordTag, type LogLevelName } from '../../protocol/log-record.js';
 import { EventTime } from '../ingest/forward/event-time.js';
 import type { Event } from './event.js';
 import { splitEpochMs, splitForwardTime, type SplitTime } from './event-time-of.js';
@@ -30,6 +30,25 @@ const CONSUMED = new Set<string>([
   'time',
   'ts',
 ]);
+
+// Exporters already send canonical values; checking for those first keeps the hot path cheap.
+const CANONICAL_TRACE = /^[0-9a-f]{32}$/;
+const CANONICAL_SPAN = /^[0-9a-f]{16}$/;
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_SPAN = '0'.repeat(16);
+const CANONICAL_LEVELS = new Set<unknown>(LOG_LEVELS);
+
+/** True when the record's trace_id (and span_id, if any) are already canonical, so no parsing is needed. */
+function canonicalTrace(r: Fields): boolean {
+  const t = r.trace_id;
+  const s = r.span_id;
+  if (typeof t !== 'string' || !CANONICAL_TRACE.test(t) || t === ZERO_TRACE) return false;
+  return s === undefined || (typeof s === 'string' && CANONICAL_SPAN.test(s) && s !== ZERO_SPAN);
+}
+
+function levelOf(value: unknown): LogLevelName {
+  return CANONICAL_LEVELS.has(value) ? (value as LogLevelName) : normalizeLevel(value);
+}
 
 function isFields(v: unknown): v is Fields {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof EventTime);
@@ -79,7 +98,8 @@ function restAsAttrs(r: Fields): Fields | undefined {
 
 /** An event from an edgewatch exporter: the body is a protocol LogRecord and the tag names node and task. */
 function fromLogRecord(tag: string, node: string, task: string, time: SplitTime, r: Fields): Event {
-  const trace = extractTraceContext(r);
+  const fast = canonicalTrace(r);
+  const trace = fast ? undefined : extractTraceContext(r);
   return {
     timeMs: time.timeMs,
     subMsNanos: time.subMsNanos,
@@ -89,10 +109,10 @@ function fromLogRecord(tag: string, node: string, task: string, time: SplitTime,
     service: undefined,
     version: typeof r.version === 'string' ? r.version : undefined,
     stream: typeof r.stream === 'string' ? r.stream : undefined,
-    level: normalizeLevel(r.level),
+    level: levelOf(r.level),
     msg: stringOf(r.msg),
-    trace_id: trace.trace_id,
-    span_id: trace.span_id,
+    trace_id: trace ? trace.trace_id : (r.trace_id as string),
+    span_id: trace ? trace.span_id : (r.span_id as string | undefined),
     status: normalizeStatus(r.status),
     duration_ms: normalizeDuration(r.duration_ms),
     attrs: isFields(r.attrs) ? r.attrs : undefined,
@@ -131,6 +151,7 @@ function fromServiceRecord(tag: string, time: SplitTime, r: Fields): Event {
  */
 export function normaliseEntries(tag: string, entries: readonly unknown[], out: Event[], reject: (reason: EntryRejection) => void): void {
   const edge = parseRecordTag(tag);
+  const time: SplitTime = { timeMs: 0, subMsNanos: 0 };
   for (const entry of entries) {
     if (!Array.isArray(entry) || entry.length < 2 || !isFields(entry[1])) {
       reject('bad_entry');
@@ -139,14 +160,13 @@ export function normaliseEntries(tag: string, entries: readonly unknown[], out: 
     // Fluent Bit 2.x+ may send [[time, metadata], record].
     const rawTime: unknown = Array.isArray(entry[0]) ? entry[0][0] : entry[0];
     const record = entry[1];
-    let time = splitForwardTime(rawTime);
-    if (!time) {
+    if (!splitForwardTime(rawTime, time)) {
       reject('bad_time');
       continue;
     }
     if (edge) {
       // An exporter's `ts` carries sub-second precision when the sender used integer-second times.
-      if (!(rawTime instanceof EventTime) && typeof record.ts === 'number' && Number.isFinite(record.ts)) time = splitEpochMs(record.ts);
+      if (!(rawTime instanceof EventTime) && typeof record.ts === 'number' && Number.isFinite(record.ts)) splitEpochMs(record.ts, time);
       out.push(fromLogRecord(tag, edge.node, edge.task, time, record));
     } else {
       out.push(fromServiceRecord(tag, time, record));

@@ -44,14 +44,14 @@ export class CollectorMetrics {
       labelNames: ['input'],
       registers,
     });
-    this.ingestedTotal.labels({ input: 'forward' });
+    this.ingestedTotal.inc({ input: 'forward' }, 0);
     this.rejectedTotal = new Counter({
       name: 'edgewatch_collector_rejected_total',
       help: 'Frames, entries and connections refused, by reason.',
       labelNames: ['reason'],
       registers,
     });
-    for (const reason of REJECT_REASONS) this.rejectedTotal.labels({ reason });
+    for (const reason of REJECT_REASONS) this.rejectedTotal.inc({ reason }, 0);
     this.duplicates = new Counter({
       name: 'edgewatch_collector_duplicate_chunks_total',
       help: 'Forward chunks received again after they were stored (acked, not stored twice).',
@@ -80,8 +80,8 @@ export class CollectorMetrics {
       labelNames: ['reason'],
       registers,
     });
-    this.retentionDeleted.labels({ reason: 'age' });
-    this.retentionDeleted.labels({ reason: 'size' });
+    this.retentionDeleted.inc({ reason: 'age' }, 0);
+    this.retentionDeleted.inc({ reason: 'size' }, 0);
     collectDefaultMetrics({ register: registry });
   }
 

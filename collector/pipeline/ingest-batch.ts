@@ -7,6 +7,8 @@ export interface IngestBatch {
   readonly tag: string;
   /** Decoded `[time, record]` entries, not yet validated. */
   readonly entries: readonly unknown[];
+  /** The same entries as concatenated msgpack `[time, record]` arrays, as received (what the store keeps). */
+  readonly payload: Uint8Array;
   /** The sender's chunk id; resends carry the same one, so the store deduplicates by it. */
   readonly chunk: string | undefined;
   /** Filled by the normalise stage. */
@@ -16,6 +18,6 @@ export interface IngestBatch {
 }
 
 /** A fresh batch for the pipeline. */
-export function ingestBatch(input: string, tag: string, entries: readonly unknown[], chunk: string | undefined): IngestBatch {
-  return { input, tag, entries, chunk, events: [], duplicate: false };
+export function ingestBatch(input: string, tag: string, entries: readonly unknown[], payload: Uint8Array, chunk: string | undefined): IngestBatch {
+  return { input, tag, entries, payload, chunk, events: [], duplicate: false };
 }

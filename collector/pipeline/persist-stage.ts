@@ -16,7 +16,7 @@ export function persistStage(store: EventStore, observer: PersistObserver): Stag
   return {
     name: 'persist',
     exec(ctx, batch) {
-      const { duplicate } = store.append(batch.events, batch.chunk, ctx.now);
+      const { duplicate } = store.append(batch, batch.chunk, ctx.now);
       if (duplicate) {
         observer.duplicate();
         batch.duplicate = true;

@@ -1,6 +1,14 @@
 import type { LogLevelName } from '../../protocol/log-record.js';
 import type { Event } from '../events/event.js';
 
+/** What the store keeps of one batch: the raw entries under their tag, and the events normalised from them. */
+export interface StoredBatch {
+  readonly tag: string;
+  /** Concatenated msgpack `[time, record]` entries as received. */
+  readonly payload: Uint8Array;
+  readonly events: readonly Event[];
+}
+
 /** A /api/logs query: every filter optional; times are epoch ms, inclusive. */
 export interface LogQuery {
   node?: string;
@@ -30,7 +38,7 @@ export interface StoreStats {
  */
 export interface EventStore {
   /** Writes `events` durably before returning; a chunk id seen before writes nothing and reports a duplicate. */
-  append(events: readonly Event[], chunkId: string | undefined, nowMs: number): { duplicate: boolean };
+  append(batch: StoredBatch, chunkId: string | undefined, nowMs: number): { duplicate: boolean };
   /** Every stored event of a trace (32 lowercase hex), in time order, at most `limit`. */
   trace(traceId: string, limit: number): Event[];
   /** The newest `limit` events matching `query`, returned in time order. */

@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { compareEventTime, type Event } from '../events/event.js';
-import { decodeBlock, encodeBlock } from './block-codec.js';
+import { decodeBlock } from './block-codec.js';
 import { BloomFilter } from './bloom.js';
-import type { EventStore, LogQuery, RetentionResult, StoreStats } from './event-store.js';
+import type { EventStore, LogQuery, RetentionResult, StoreStats, StoredBatch } from './event-store.js';
 import { NewestEvents } from './newest-events.js';
 import { prepareDatabase } from './sqlite-schema.js';
 import { HotTraceIndex, sealedBlocksOf } from './trace-index.js';
@@ -39,7 +39,7 @@ export class SqliteEventStore implements EventStore {
   private records = 0;
   private bytes = 0;
   private readonly sql;
-  private readonly appendTx: (events: readonly Event[], chunkId: string | undefined, nowMs: number) => number | undefined;
+  private readonly appendTx: (batch: StoredBatch, chunkId: string | undefined, nowMs: number) => number | undefined | null;
 
   constructor(private readonly options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -48,10 +48,10 @@ export class SqliteEventStore implements EventStore {
     const db = this.db;
     this.sql = {
       insertChunk: db.prepare('INSERT OR IGNORE INTO chunks (chunk_id, received_ms) VALUES (?, ?)'),
-      insertBlock: db.prepare('INSERT INTO blocks (min_ms, max_ms, records, bytes, data) VALUES (?, ?, ?, ?, ?)'),
+      insertBlock: db.prepare('INSERT INTO blocks (min_ms, max_ms, records, bytes, tag, data) VALUES (?, ?, ?, ?, ?, ?)'),
       insertStream: db.prepare('INSERT OR IGNORE INTO block_streams (node, task, block_id) VALUES (?, ?, ?)'),
-      blockData: db.prepare<[number], { data: Buffer }>('SELECT data FROM blocks WHERE id = ?'),
-      blocksFrom: db.prepare<[number], { id: number; data: Buffer }>('SELECT id, data FROM blocks WHERE id >= ? ORDER BY id'),
+      blockData: db.prepare<[number], { tag: string; data: Buffer }>('SELECT tag, data FROM blocks WHERE id = ?'),
+      blocksFrom: db.prepare<[number], { id: number; tag: string; data: Buffer }>('SELECT id, tag, data FROM blocks WHERE id >= ? ORDER BY id'),
       insertSegment: db.prepare('INSERT INTO segments (first_block, last_block, bytes, bloom, ids, block_refs) VALUES (?, ?, ?, ?, ?, ?)'),
       segmentIndex: db.prepare<[number], { ids: Buffer; block_refs: Buffer }>('SELECT ids, block_refs FROM segments WHERE id = ?'),
       expiredBlocks: db.prepare<[number, number], { id: number; records: number; bytes: number }>(
@@ -65,15 +65,15 @@ export class SqliteEventStore implements EventStore {
       deadSegments: db.prepare<[number], { id: number; bytes: number }>('SELECT id, bytes FROM segments WHERE last_block < ?'),
       deleteSegment: db.prepare('DELETE FROM segments WHERE id = ?'),
     };
-    this.appendTx = db.transaction((events: readonly Event[], chunkId: string | undefined, nowMs: number) => this.write(events, chunkId, nowMs));
+    this.appendTx = db.transaction((batch: StoredBatch, chunkId: string | undefined, nowMs: number) => this.write(batch, chunkId, nowMs));
     this.load();
   }
 
-  append(events: readonly Event[], chunkId: string | undefined, nowMs: number): { duplicate: boolean } {
-    const blockId = this.appendTx(events, chunkId, nowMs);
-    if (blockId === undefined) return { duplicate: chunkId !== undefined };
+  append(batch: StoredBatch, chunkId: string | undefined, nowMs: number): { duplicate: boolean } {
+    const blockId = this.appendTx(batch, chunkId, nowMs);
+    if (blockId === null) return { duplicate: true };
     // The hot index is updated after the commit; a crash in between is repaired by load().
-    this.indexBlock(blockId, events);
+    if (blockId !== undefined) this.indexBlock(blockId, batch.events);
     return { duplicate: false };
   }
 
@@ -89,7 +89,7 @@ export class SqliteEventStore implements EventStore {
     for (const id of [...blockIds].sort((a, b) => a - b)) {
       const row = this.sql.blockData.get(id);
       if (!row) continue; // removed by retention
-      for (const e of decodeBlock(row.data)) if (e.trace_id === traceId) out.push(e);
+      for (const e of decodeBlock(row.tag, row.data)) if (e.trace_id === traceId) out.push(e);
     }
     out.sort(compareEventTime);
     return out.length > limit ? out.slice(0, limit) : out;
@@ -97,7 +97,7 @@ export class SqliteEventStore implements EventStore {
 
   logs(query: LogQuery): Event[] {
     const params: unknown[] = [query.sinceMs ?? 0, query.untilMs ?? Number.MAX_SAFE_INTEGER];
-    let sql = 'SELECT b.id AS id, b.max_ms AS max_ms, b.data AS data FROM blocks b';
+    let sql = 'SELECT b.id AS id, b.max_ms AS max_ms, b.tag AS tag, b.data AS data FROM blocks b';
     if (query.node !== undefined || query.task !== undefined) {
       sql += ' JOIN block_streams s ON s.block_id = b.id';
       if (query.node !== undefined) sql += ' AND s.node = ?';
@@ -109,9 +109,9 @@ export class SqliteEventStore implements EventStore {
     const levels = query.levels && query.levels.length > 0 ? new Set(query.levels) : undefined;
     const since = query.sinceMs ?? -Infinity;
     const until = query.untilMs ?? Infinity;
-    for (const row of this.db.prepare(sql).iterate(...params) as IterableIterator<{ id: number; max_ms: number; data: Buffer }>) {
+    for (const row of this.db.prepare(sql).iterate(...params) as IterableIterator<{ id: number; max_ms: number; tag: string; data: Buffer }>) {
       if (newest.done(row.max_ms)) break;
-      for (const e of decodeBlock(row.data)) {
+      for (const e of decodeBlock(row.tag, row.data)) {
         if (e.timeMs < since || e.timeMs > until) continue;
         if (query.node !== undefined && (e.node ?? '') !== query.node) continue;
         if (query.task !== undefined && (e.task ?? e.service ?? '') !== query.task) continue;
@@ -155,8 +155,10 @@ export class SqliteEventStore implements EventStore {
     if (this.db.open) this.db.close();
   }
 
-  private write(events: readonly Event[], chunkId: string | undefined, nowMs: number): number | undefined {
-    if (chunkId !== undefined && this.sql.insertChunk.run(chunkId, nowMs).changes === 0) return undefined;
+  /** Block id written, undefined when there was nothing to write, null for a chunk stored before. */
+  private write(batch: StoredBatch, chunkId: string | undefined, nowMs: number): number | undefined | null {
+    if (chunkId !== undefined && this.sql.insertChunk.run(chunkId, nowMs).changes === 0) return null;
+    const events = batch.events;
     if (events.length === 0) return undefined;
     let min = Infinity;
     let max = -Infinity;
@@ -168,9 +170,8 @@ export class SqliteEventStore implements EventStore {
       const key = `${e.node ?? ''}\u0000${e.task ?? e.service ?? ''}`;
       if (key !== lastStream) streams.add((lastStream = key));
     }
-    // encodeBlock's buffer is reused by the next call; SQLite copies it during run().
-    const data = encodeBlock(events);
-    const blockId = Number(this.sql.insertBlock.run(min, max, events.length, data.length, data).lastInsertRowid);
+    const data = batch.payload;
+    const blockId = Number(this.sql.insertBlock.run(min, max, events.length, data.length, batch.tag, data).lastInsertRowid);
     for (const key of streams) {
       const cut = key.indexOf('\u0000');
       this.sql.insertStream.run(key.slice(0, cut), key.slice(cut + 1), blockId);
@@ -235,6 +236,6 @@ export class SqliteEventStore implements EventStore {
     }>;
     for (const r of rows) this.segments.push({ id: r.id, firstBlock: r.first_block, lastBlock: r.last_block, bloom: BloomFilter.fromBytes(r.bloom) });
     this.hotFirstBlock = (rows.at(-1)?.last_block ?? 0) + 1;
-    for (const row of this.sql.blocksFrom.iterate(this.hotFirstBlock)) this.indexBlock(row.id, decodeBlock(row.data));
+    for (const row of this.sql.blocksFrom.iterate(this.hotFirstBlock)) this.indexBlock(row.id, decodeBlock(row.tag, row.data));
   }
 }

@@ -7,11 +7,13 @@ export class EventTime {
     readonly nsec: number,
   ) {}
 
-  /** The 8-byte ext payload. */
-  toBuffer(): Buffer {
-    const b = Buffer.allocUnsafe(8);
-    b.writeUInt32BE(this.sec, 0);
-    b.writeUInt32BE(this.nsec, 4);
+  /** The whole msgpack encoding: fixext 8 (0xd7), type 0, seconds, nanoseconds. */
+  encode(): Buffer {
+    const b = Buffer.allocUnsafe(10);
+    b[0] = 0xd7;
+    b[1] = 0x00;
+    b.writeUInt32BE(this.sec, 2);
+    b.writeUInt32BE(this.nsec, 6);
     return b;
   }
 }
@@ -26,16 +28,15 @@ export class BadEventTimeError extends Error {
 let registered = false;
 
 /**
- * Teaches msgpackr the EventTime ext (type 0) in both directions. msgpackr's extension table is
- * process-wide; ext 0 means EventTime everywhere in edgewatch, so registering once is enough.
+ * Teaches msgpackr to decode the EventTime ext (type 0). msgpackr's extension table is process-wide; ext 0
+ * means EventTime everywhere in edgewatch, so registering once is enough. Only decoding is registered:
+ * msgpackr refuses a packer for type 0, and the collector never needs to send an EventTime.
  */
 export function registerEventTimeExtension(): void {
   if (registered) return;
   registered = true;
   addExtension({
     type: 0,
-    Class: EventTime,
-    pack: (t: EventTime) => t.toBuffer(),
     unpack(data: Uint8Array) {
       if (data.length !== 8) throw new BadEventTimeError(data.length);
       const sec = ((data[0]! << 24) >>> 0) + (data[1]! << 16) + (data[2]! << 8) + data[3]!;

@@ -139,7 +139,7 @@ export class ForwardConnection {
   }
 
   private async ingest(frame: Extract<ForwardFrame, { kind: 'events' }>): Promise<void> {
-    const batch = ingestBatch('forward', frame.tag, frame.entries, frame.chunk);
+    const batch = ingestBatch('forward', frame.tag, frame.entries, frame.payload, frame.chunk);
     try {
       await this.deps.pipeline.exec({ now: this.deps.clock.now() }, batch);
     } catch (err) {

@@ -14,7 +14,7 @@ export type ForwardMode = 'Message' | 'Forward' | 'PackedForward' | 'CompressedP
 export type ForwardFrame =
   | { kind: 'keepalive' }
   | { kind: 'ping'; fields: unknown[] }
-  | { kind: 'events'; mode: ForwardMode; tag: string; entries: unknown[]; chunk: string | undefined };
+  | { kind: 'events'; mode: ForwardMode; tag: string; entries: unknown[]; payload: Buffer; chunk: string | undefined };
 
 /** Limits applied while decoding. */
 export interface FrameLimits {
@@ -24,6 +24,9 @@ export interface FrameLimits {
 // 'auto' keeps 64-bit integers as numbers when exact and strings otherwise: never a BigInt that JSON
 // output and the store could not handle.
 const unpackr = new Unpackr({ mapsAsObjects: true, useRecords: false, int64AsType: 'auto' } as unknown as ConstructorParameters<typeof Unpackr>[0]);
+
+// A 2-element fixarray: prefixed to a Message frame's time and record it makes one `[time, record]` entry.
+const ENTRY_HEADER = Buffer.from([0x92]);
 
 function decodeAt(frame: Buffer, start: number, end: number): unknown {
   try {
@@ -107,20 +110,23 @@ export async function decodeFrame(frame: Buffer, limits: FrameLimits): Promise<F
       // fluent-logger sends compressed: "text" for plain PackedForward.
       throw new ForwardRejection('bad_compression', `unsupported compressed option "${options.compressed}" (expected "gzip")`);
     }
-    return { kind: 'events', mode, tag, entries: unpackEntries(payload), chunk: options.chunk };
+    return { kind: 'events', mode, tag, entries: unpackEntries(payload), payload, chunk: options.chunk };
   }
 
   const second = decodeAt(frame, secondStart, secondEnd);
   if (Array.isArray(second)) {
     if (header.count > 3) throw new ForwardRejection('malformed', 'Forward frames have at most 3 elements');
     const options = bounds[2] ? readOptions(decodeAt(frame, ...bounds[2])) : readOptions(undefined);
-    return { kind: 'events', mode: 'Forward', tag, entries: second, chunk: options.chunk };
+    // The entries' own bytes, without the array header: the same shape as a PackedForward payload.
+    const payload = frame.subarray(secondStart + arrayHeader(frame.subarray(secondStart))!.first, secondEnd);
+    return { kind: 'events', mode: 'Forward', tag, entries: second, payload, chunk: options.chunk };
   }
   if (typeof second === 'number' || second instanceof EventTime) {
     if (header.count < 3) throw new ForwardRejection('malformed', 'Message frames are [tag, time, record, option?]');
     const record = decodeAt(frame, ...bounds[2]!);
     const options = bounds[3] ? readOptions(decodeAt(frame, ...bounds[3])) : readOptions(undefined);
-    return { kind: 'events', mode: 'Message', tag, entries: [[second, record]], chunk: options.chunk };
+    const payload = Buffer.concat([ENTRY_HEADER, frame.subarray(secondStart, bounds[2]![1])]);
+    return { kind: 'events', mode: 'Message', tag, entries: [[second, record]], payload, chunk: options.chunk };
   }
   throw new ForwardRejection('unsupported_mode', 'the second element must be a time (Message), an array (Forward) or bin/str entries (PackedForward)');
 }

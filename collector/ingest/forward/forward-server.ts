@@ -85,7 +85,7 @@ export class ForwardServer {
     });
     this.server = server;
     if (this.config.heartbeat) await this.startHeartbeat();
-    this.deps.logger.info('forward listening', { address: `${listen.host}:${this.port}`, tls: Boolean(tls), sharedKey: Boolean(this.config.sharedKey) });
+    this.deps.logger.info('forward listening', { address: `${listen.host}:${this.port}`, tls: Boolean(tls), handshake: Boolean(this.config.sharedKey) });
   }
 
   async stop(): Promise<void> {
