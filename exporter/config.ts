@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { byteSize, formatIssues, hostPort, parseYamlConfig } from '../common/config.js';
@@ -155,11 +156,27 @@ export const exporterConfigSchema = z
 
 export type ExporterConfig = Omit<z.output<typeof exporterConfigSchema>, 'node' | 'tasks'> & { node: string; tasks: TaskSpec[] };
 
-/** Parses and validates exporter YAML; throws ConfigError with one `path: fix` line per problem. */
-export function loadExporterConfig(text: string, file?: string, defaultNode = hostname()): ExporterConfig {
+/** A task's working directory: relative paths (and no cwd at all) resolve against the config file's folder. */
+export function resolveTaskCwd(spec: TaskSpec, baseDir: string): TaskSpec {
+  return { ...spec, cwd: resolve(baseDir, spec.cwd ?? '.') };
+}
+
+/**
+ * Parses and validates exporter YAML; throws ConfigError with one `path: fix` line per problem.
+ * Relative paths (spool, state, key file, task working directories) resolve against `baseDir`,
+ * the config file's folder, so a config means the same whatever directory it is started from.
+ */
+export function loadExporterConfig(text: string, file?: string, defaultNode = hostname(), baseDir = process.cwd()): ExporterConfig {
   const cfg = parseYamlConfig(exporterConfigSchema, text, file);
   const node = cfg.node ?? defaultNode.toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 63);
-  return { ...cfg, node, tasks: cfg.tasks.map(finishTaskSpec) };
+  return {
+    ...cfg,
+    node,
+    spool: { ...cfg.spool, dir: resolve(baseDir, cfg.spool.dir) },
+    state: { dir: resolve(baseDir, cfg.state.dir) },
+    commands: cfg.commands && { publicKeyFile: resolve(baseDir, cfg.commands.publicKeyFile) },
+    tasks: cfg.tasks.map((t) => resolveTaskCwd(finishTaskSpec(t), baseDir)),
+  };
 }
 
 /** Reads and validates an exporter config file. */
@@ -170,5 +187,5 @@ export function loadExporterConfigFile(path: string): ExporterConfig {
   } catch (err) {
     throw new ConfigError(path, [`cannot read the file: ${errorMessage(err)}`]);
   }
-  return loadExporterConfig(text, path);
+  return loadExporterConfig(text, path, hostname(), dirname(resolve(path)));
 }

@@ -113,17 +113,27 @@ export class WindowSummary<L extends string> {
     return this.options.labelNames.map((n) => labels[n]).join('\u0000');
   }
 
-  /** A handle for one label set, created on first use. */
+  /** A handle for one label set; the series appears with its first observation. */
   labels(labels: Record<L, string>): { observe(value: number): void } {
     const key = this.key(labels);
+    const copy = { ...labels };
+    const now = this.options.now;
+    let sketch: SlidingSketch | undefined;
+    return {
+      observe: (value) => {
+        sketch ??= this.sketch(key, copy);
+        sketch.observe(value, now());
+      },
+    };
+  }
+
+  private sketch(key: string, labels: Record<L, string>): SlidingSketch {
     let s = this.series.get(key);
     if (!s) {
-      s = { labels: { ...labels }, sketch: new SlidingSketch(this.options.ageBuckets, this.bucketMs, this.logGamma, this.options.now()) };
+      s = { labels, sketch: new SlidingSketch(this.options.ageBuckets, this.bucketMs, this.logGamma, this.options.now()) };
       this.series.set(key, s);
     }
-    const sketch = s.sketch;
-    const now = this.options.now;
-    return { observe: (value) => sketch.observe(value, now()) };
+    return s.sketch;
   }
 
   observe(labels: Record<L, string>, value: number): void {

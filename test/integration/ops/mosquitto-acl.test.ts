@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import mqtt, { type MqttClient } from 'mqtt';
+import { requireBinary } from '../../support/components.js';
+import { tempDir } from '../../support/paths.js';
+import { freePort } from '../../support/ports.js';
+import { eventually } from '../../support/wait.js';
+import { repoPath, startDaemon, type Daemon } from './ops-support.js';
+
+const DIR = repoPath('examples', 'compose', 'mosquitto');
+const PASSWORDS: Record<string, string> = { collector: 'collector-demo-password', 'edge-1': 'edge-1-demo-password', 'edge-2': 'edge-2-demo-password' };
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+describe('Mosquitto of the docker-compose demo (examples/compose/mosquitto)', () => {
+  const skip = requireBinary('mosquitto', ['-h']);
+  let tmp: ReturnType<typeof tempDir>;
+  let broker: Daemon | undefined;
+  let url = '';
+  const clients: MqttClient[] = [];
+
+  before(async () => {
+    if (skip.skip) return;
+    tmp = tempDir('edgewatch-mosquitto-');
+    // mosquitto started as root drops to its own user: the copies must be readable by it.
+    chmodSync(tmp.dir, 0o755);
+    for (const f of ['passwd', 'acl']) {
+      copyFileSync(join(DIR, f), join(tmp.dir, f));
+      chmodSync(join(tmp.dir, f), 0o644);
+    }
+    const port = await freePort();
+    // The demo's own config, with its container paths and port moved into the temp dir.
+    const conf = readFileSync(join(DIR, 'mosquitto.conf'), 'utf8')
+      .replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`)
+      .replaceAll('/mosquitto/config/', `${tmp.dir}/`)
+      .replace(/^persistence true$/m, 'persistence false')
+      .replace(/^persistence_location .*$/m, '');
+    writeFileSync(join(tmp.dir, 'mosquitto.conf'), conf);
+    url = `mqtt://127.0.0.1:${port}`;
+    broker = await startDaemon('mosquitto', ['-c', join(tmp.dir, 'mosquitto.conf')], () => portOpen(port));
+  });
+  after(async () => {
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+    await broker?.stop();
+    tmp?.cleanup();
+  });
+
+  async function login(username: string | undefined, password?: string): Promise<MqttClient> {
+    const c = await mqtt.connectAsync(url, { username, password: password ?? (username ? PASSWORDS[username] : undefined), reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4 });
+    clients.push(c);
+    return c;
+  }
+
+  async function refused(username: string | undefined, password?: string): Promise<string> {
+    try {
+      await login(username, password);
+      return `connected as ${username}`;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
+  it('refuses anonymous clients and wrong passwords', skip, async () => {
+    assert.match(await refused(undefined), /Not authorized|Bad User Name or Password/i);
+    assert.match(await refused('edge-1', 'wrong'), /Not authorized|Bad User Name or Password/i);
+    assert.match(await refused('edge-3', 'edge-3-demo-password'), /Not authorized|Bad User Name or Password/i);
+  });
+
+  it("delivers a node's commands to that node only", skip, async () => {
+    const edge1 = await login('edge-1');
+    const collector = await login('collector');
+    const got: string[] = [];
+    edge1.on('message', (topic, payload) => got.push(`${topic} ${payload.toString()}`));
+    await edge1.subscribeAsync(['edgewatch/edge-1/commands', 'edgewatch/edge-2/commands', 'edgewatch/+/heartbeat'], { qos: 1 });
+    await collector.publishAsync('edgewatch/edge-2/commands', 'for edge-2', { qos: 1 });
+    await collector.publishAsync('edgewatch/edge-1/commands', 'for edge-1', { qos: 1 });
+    await eventually("edge-1's own command", () => got.includes('edgewatch/edge-1/commands for edge-1'));
+    assert.deepEqual(got, ['edgewatch/edge-1/commands for edge-1'], "edge-1 neither reads edge-2's commands nor other nodes' heartbeats");
+  });
+
+  it('lets a node publish only under its own name, and the collector read the whole fleet', skip, async () => {
+    const edge1 = await login('edge-1');
+    const collector = await login('collector');
+    const got: string[] = [];
+    collector.on('message', (topic, payload) => got.push(`${topic} ${payload.toString()}`));
+    await collector.subscribeAsync(['edgewatch/+/heartbeat', 'edgewatch/+/status', 'edgewatch/+/acks', 'edgewatch/+/state'], { qos: 1 });
+    await edge1.publishAsync('edgewatch/edge-2/heartbeat', 'forged', { qos: 1 });
+    await edge1.publishAsync('edgewatch/edge-2/acks', 'forged', { qos: 1 });
+    for (const kind of ['status', 'heartbeat', 'state', 'acks']) await edge1.publishAsync(`edgewatch/edge-1/${kind}`, 'mine', { qos: 1 });
+    await eventually("edge-1's four messages", () => got.length >= 4);
+    assert.deepEqual(got, ['status', 'heartbeat', 'state', 'acks'].map((k) => `edgewatch/edge-1/${k} mine`));
+  });
+
+  it('keeps an edge from writing commands, even to itself', skip, async () => {
+    const edge1 = await login('edge-1');
+    const edge1b = await login('edge-1');
+    const got: string[] = [];
+    edge1b.on('message', (topic, payload) => got.push(`${topic} ${payload.toString()}`));
+    await edge1b.subscribeAsync(['edgewatch/edge-1/commands'], { qos: 1 });
+    const collector = await login('collector');
+    await edge1.publishAsync('edgewatch/edge-1/commands', 'self-issued', { qos: 1 });
+    await collector.publishAsync('edgewatch/edge-1/commands', 'signed', { qos: 1 });
+    await eventually('the collector command', () => got.length >= 1);
+    assert.deepEqual(got, ['edgewatch/edge-1/commands signed']);
+  });
+});
