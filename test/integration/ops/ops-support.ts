@@ -30,7 +30,7 @@ export function listFiles(dir: string, pattern: RegExp): string[] {
 export const rel = (p: string): string => relative(repoRoot, p);
 
 export function readYaml(path: string): unknown {
-  return parseYaml(readFileSync(path, 'utf8'));
+  return parseYaml(readFileSync(path, 'utf8'), { merge: true });
 }
 
 /** Runs a command to completion; the result carries a message fit for an assertion. */

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { requireBinary } from '../../support/components.js';
+import { edgewatchArgs, listFiles, readYaml, rel, repoPath, run } from './ops-support.js';
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  entrypoint?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+}
+interface Compose {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+}
+
+/** Which deployable a YAML file under examples/ configures, from its top-level keys. */
+function configKind(doc: unknown): 'exporter' | 'collector' | undefined {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return undefined;
+  const keys = Object.keys(doc);
+  if (keys.includes('tasks') || keys.includes('node')) return 'exporter';
+  if (['store', 'notify', 'rules'].some((k) => keys.includes(k)) || (doc as { forward?: { listen?: unknown } }).forward?.listen !== undefined) return 'collector';
+  return undefined;
+}
+
+const exampleYaml = listFiles(repoPath('examples'), /\.ya?ml$/).map((file) => ({ file, kind: configKind(readYaml(file)) }));
+const compose = readYaml(repoPath('docker-compose.yml')) as Compose;
+
+describe('example configs (examples/)', () => {
+  it('finds the compose configs of both deployables', () => {
+    const kinds = (k: string) => exampleYaml.filter((e) => e.kind === k).map((e) => rel(e.file));
+    for (const f of ['examples/compose/edge-1.yaml', 'examples/compose/edge-2.yaml']) assert.ok(kinds('exporter').includes(f), f);
+    assert.ok(kinds('collector').includes('examples/compose/collector.yaml'));
+  });
+
+  for (const { file, kind } of exampleYaml.filter((e) => e.kind)) {
+    it(`edgewatch ${kind} --config ${rel(file)} --check exits 0`, () => {
+      const r = run(process.execPath, edgewatchArgs([kind!, '--config', file, '--check']));
+      assert.equal(r.status, 0, r.message);
+      assert.match(r.stdout, /valid/, r.message);
+    });
+  }
+
+  it('runs task scripts that exist (container path /app is the repository)', () => {
+    for (const { file } of exampleYaml.filter((e) => e.kind === 'exporter' && e.file.includes('/compose/'))) {
+      const cfg = readYaml(file) as { tasks: { name: string; command: string[] }[] };
+      for (const t of cfg.tasks) {
+        for (const arg of t.command.filter((a) => a.startsWith('/app/'))) {
+          assert.ok(existsSync(repoPath(arg.slice('/app/'.length))), `${rel(file)}: task ${t.name} runs ${arg}, missing from the repository`);
+        }
+      }
+    }
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const skip = requireBinary('docker-compose', ['version']);
+
+  it('docker-compose config -q validates it', skip, () => {
+    const r = run('docker-compose', ['-f', repoPath('docker-compose.yml'), 'config', '-q']);
+    assert.equal(r.status, 0, r.message);
+  });
+
+  it('has every service of the stack, the collector and exporters running the edgewatch image', () => {
+    for (const s of ['mosquitto', 'prometheus', 'alertmanager', 'grafana', 'collector', 'edge-1', 'edge-2']) assert.ok(compose.services[s], `service ${s}`);
+    assert.deepEqual(compose.services.collector!.command, ['collector', '--config', '/etc/edgewatch/collector.yaml']);
+    for (const e of ['edge-1', 'edge-2']) assert.deepEqual(compose.services[e]!.command, ['exporter', '--config', '/etc/edgewatch/exporter.yaml']);
+    for (const s of ['collector', 'edge-1', 'edge-2']) assert.ok(compose.services[s]!.build, `${s} is built from this repository`);
+  });
+
+  it('bind-mounts only paths that exist in the repository', () => {
+    for (const [name, s] of Object.entries(compose.services)) {
+      for (const v of s.volumes ?? []) {
+        const source = v.split(':')[0]!;
+        if (!source.startsWith('./')) {
+          assert.ok(source in compose.volumes, `${name}: named volume ${source} is declared`);
+          continue;
+        }
+        assert.ok(existsSync(repoPath(source)), `${name}: ${source} exists`);
+      }
+    }
+  });
+
+  it('gives the edges only the public command key', () => {
+    const mounts = (s: string) => compose.services[s]!.volumes ?? [];
+    assert.ok(mounts('collector').includes('collector-keys:/keys:ro'));
+    for (const e of ['edge-1', 'edge-2']) {
+      assert.ok(!mounts(e).some((m) => m.startsWith('collector-keys:')), `${e} never mounts the private key`);
+      assert.equal((readYaml(repoPath('examples', 'compose', `${e}.yaml`)) as { commands: { publicKeyFile: string } }).commands.publicKeyFile, '/keys/command.pub');
+    }
+  });
+
+  it('agrees with itself: node names, MQTT users, Prometheus targets and the collector URL', () => {
+    const passwdUsers = readFileSync(repoPath('examples', 'compose', 'mosquitto', 'passwd'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(':')[0]);
+    const targets = readYaml(repoPath('examples', 'compose', 'prometheus', 'targets', 'exporters.yml')) as { targets: string[]; labels: { node: string } }[];
+    for (const e of ['edge-1', 'edge-2']) {
+      const cfg = readYaml(repoPath('examples', 'compose', `${e}.yaml`)) as { node: string; mqtt: { username: string }; http: { listen: string } };
+      assert.equal(cfg.node, e);
+      assert.equal(cfg.mqtt.username, e, 'MQTT username is the node name (the ACL uses %u)');
+      assert.ok(passwdUsers.includes(e), `${e} has a password entry`);
+      const port = cfg.http.listen.split(':').pop();
+      assert.ok(targets.some((t) => t.labels.node === e && t.targets.includes(`${e}:${port}`)), `Prometheus scrapes ${e}:${port} with node=${e}`);
+    }
+    assert.ok(passwdUsers.includes('collector'));
+    const collector = readYaml(repoPath('examples', 'compose', 'collector.yaml')) as { http: { listen: string }; mqtt: { url: string } };
+    assert.equal(collector.http.listen, '0.0.0.0:8080', 'Alertmanager posts to collector:8080');
+    assert.match(collector.mqtt.url, /^mqtt:\/\/collector:[^@]+@mosquitto:1883$/);
+    const conf = readFileSync(repoPath('examples', 'compose', 'mosquitto', 'mosquitto.conf'), 'utf8');
+    assert.match(conf, /^allow_anonymous false$/m);
+  });
+
+  it('builds the image on node:20-bookworm-slim with npm ci and runs node bin/edgewatch.js', () => {
+    const dockerfile = readFileSync(repoPath('Dockerfile'), 'utf8');
+    assert.match(dockerfile, /^FROM node:20-bookworm-slim\b/m);
+    assert.match(dockerfile, /npm ci\b/);
+    assert.match(dockerfile, /npm run build/);
+    assert.match(dockerfile, /^ENTRYPOINT \["node", "bin\/edgewatch\.js"\]$/m);
+    const ignore = readFileSync(repoPath('.dockerignore'), 'utf8').split('\n');
+    for (const p of ['node_modules', 'dist', '.git']) assert.ok(ignore.includes(p), `.dockerignore lists ${p}`);
+  });
+});
