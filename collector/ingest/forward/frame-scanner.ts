@@ -32,6 +32,8 @@ export class FrameScanner {
     const len = buf.length;
     for (;;) {
       if (this.started && this.open.length === 0) {
+        // The last value's payload is skipped, not read: the frame is whole only once its bytes are here.
+        if (this.pos > len) return this.incomplete(len);
         const end = this.pos;
         this.reset();
         return end;

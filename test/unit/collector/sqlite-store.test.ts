@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { Packr } from 'msgpackr';
+import type { Event } from '../../../collector/events/event.js';
+import { normaliseEntries } from '../../../collector/events/normalise.js';
+import type { StoredBatch } from '../../../collector/store/event-store.js';
+import { SqliteEventStore, type SqliteStoreOptions } from '../../../collector/store/sqlite-store.js';
+import { tempDir } from '../../support/paths.js';
+
+const packr = new Packr({ useRecords: false });
+const T0 = Date.UTC(2026, 0, 1) / 1000;
+const traceOf = (n: number) => n.toString(16).padStart(32, 'a');
+
+/** A batch as the pipeline hands it over: raw entries plus the events normalised from them. */
+function batch(tag: string, rows: Array<{ sec: number; msg: string; trace?: number; level?: string }>): StoredBatch {
+  const entries = rows.map((r) => [r.sec, { msg: r.msg, level: r.level ?? 'info', ...(r.trace !== undefined ? { trace_id: traceOf(r.trace) } : {}) }]);
+  const payload = Buffer.concat(entries.map((e) => Buffer.from(packr.pack(e))));
+  const events: Event[] = [];
+  normaliseEntries(tag, entries, events, () => {});
+  return { tag, payload, events };
+}
+
+describe('SqliteEventStore', () => {
+  let dir: { dir: string; cleanup(): void };
+  let options: SqliteStoreOptions;
+  const open: SqliteEventStore[] = [];
+  const store = (over: Partial<SqliteStoreOptions> = {}) => {
+    const s = new SqliteEventStore({ ...options, ...over });
+    open.push(s);
+    return s;
+  };
+  beforeEach(() => {
+    dir = tempDir();
+    options = { path: join(dir.dir, 'c.db'), synchronous: 'normal', segmentRecords: 100, maxAgeMs: 3_600_000, maxBytes: 1 << 30, dedupWindowMs: 3_600_000 };
+  });
+  afterEach(() => {
+    for (const s of open.splice(0)) s.close();
+    dir.cleanup();
+  });
+
+  it('stores a resent chunk once and reports the duplicate', () => {
+    const s = store();
+    const b = batch('edgewatch.edge-1.web', [{ sec: T0, msg: 'a', trace: 1 }]);
+    assert.deepEqual(s.append(b, 'chunk-1', T0 * 1000), { duplicate: false });
+    assert.deepEqual(s.append(b, 'chunk-1', T0 * 1000), { duplicate: true });
+    assert.equal(s.stats().records, 1);
+    assert.equal(s.trace(traceOf(1), 10).length, 1);
+  });
+
+  it('finds a trace in sealed segments, in the hot index, and after a restart', () => {
+    const s = store({ segmentRecords: 10 });
+    // 25 blocks of 2 records: two sealed segments and a hot one; trace 7 appears in every fifth block.
+    for (let i = 0; i < 25; i++) {
+      s.append(batch(`edgewatch.edge-${i % 2}.web`, [{ sec: T0 + i, msg: `m${i}`, trace: i % 5 === 0 ? 7 : 1000 + i }, { sec: T0 + i, msg: `n${i}`, trace: 2000 + i }]), `c${i}`, T0 * 1000);
+    }
+    const want = ['m0', 'm5', 'm10', 'm15', 'm20'];
+    assert.deepEqual(s.trace(traceOf(7), 100).map((e) => e.msg), want);
+    s.close();
+    const again = store({ segmentRecords: 10 });
+    assert.deepEqual(again.trace(traceOf(7), 100).map((e) => e.msg), want, 'the hot index is rebuilt from blocks after a restart');
+    assert.equal(again.stats().records, 50);
+    assert.deepEqual(again.trace(traceOf(999), 100), []);
+  });
+
+  it('returns the newest matching logs in time order, even when an old backlog arrives last', () => {
+    const s = store();
+    s.append(batch('edgewatch.edge-1.web', [{ sec: T0 + 10, msg: 'new-1' }, { sec: T0 + 11, msg: 'new-2', level: 'error' }]), 'a', 0);
+    s.append(batch('edgewatch.edge-2.web', [{ sec: T0 + 12, msg: 'other node' }]), 'b', 0);
+    s.append(batch('edgewatch.edge-1.web', [{ sec: T0 + 1, msg: 'backlog-1' }, { sec: T0 + 12, msg: 'backlog-late' }]), 'c', 0);
+    const msgs = (q: Parameters<SqliteEventStore['logs']>[0]) => s.logs(q).map((e) => e.msg);
+    assert.deepEqual(msgs({ node: 'edge-1', limit: 2 }), ['new-2', 'backlog-late']);
+    assert.deepEqual(msgs({ node: 'edge-1', limit: 10 }), ['backlog-1', 'new-1', 'new-2', 'backlog-late']);
+    assert.deepEqual(msgs({ node: 'edge-1', task: 'web', sinceMs: (T0 + 5) * 1000, untilMs: (T0 + 11) * 1000, limit: 10 }), ['new-1', 'new-2']);
+    assert.deepEqual(msgs({ levels: ['error'], limit: 10 }), ['new-2']);
+    assert.deepEqual(msgs({ node: 'edge-3', limit: 10 }), []);
+  });
+
+  it('retention deletes by age, then the oldest data while over the size limit', () => {
+    const s = store({ maxAgeMs: 60_000, maxBytes: 1 << 30 });
+    s.append(batch('edgewatch.edge-1.web', [{ sec: T0, msg: 'old', trace: 1 }]), 'a', 0);
+    s.append(batch('edgewatch.edge-1.web', [{ sec: T0 + 120, msg: 'new', trace: 1 }]), 'b', 0);
+    assert.deepEqual(s.retain((T0 + 121) * 1000), { age: 1, size: 0 });
+    assert.deepEqual(s.trace(traceOf(1), 10).map((e) => e.msg), ['new']);
+
+    const sized = store({ path: join(dir.dir, 'sized.db'), maxBytes: 1 });
+    for (let i = 0; i < 3; i++) sized.append(batch('edgewatch.edge-1.web', [{ sec: T0 + i, msg: `m${i}` }]), `s${i}`, 0);
+    const before = sized.stats().bytes;
+    const r = sized.retain((T0 + 10) * 1000);
+    assert.equal(r.size, 3);
+    assert.ok(sized.stats().bytes < before);
+    assert.equal(sized.stats().records, 0);
+  });
+
+  it('forgets chunk ids after the dedup window', () => {
+    const s = store({ dedupWindowMs: 1000, maxAgeMs: 1e12 });
+    const b = batch('edgewatch.edge-1.web', [{ sec: T0, msg: 'a' }]);
+    s.append(b, 'chunk-1', 1000);
+    s.retain(5000);
+    assert.deepEqual(s.append(b, 'chunk-1', 5000), { duplicate: false });
+  });
+});
