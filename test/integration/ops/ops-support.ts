@@ -141,10 +141,14 @@ export function grafanaVariables(text: string): string[] {
   return [...out];
 }
 
-/** The text with every Grafana variable replaced, so it parses as PromQL ($__rate_interval and such become durations, others `.*`). */
-export function substituteGrafanaVariables(text: string): string {
+/**
+ * The text with every Grafana variable replaced, so it parses as PromQL: `values[name]` when given,
+ * durations for $__rate_interval, $__interval and $__range, `.*` for the rest.
+ */
+export function substituteGrafanaVariables(text: string, values: Record<string, string> = {}): string {
   return text.replace(GRAFANA_VARIABLE, (_all, a?: string, b?: string, c?: string) => {
     const name = (a ?? b ?? c)!;
+    if (values[name] !== undefined) return values[name];
     if (name === '__rate_interval' || name === '__interval' || name === '__range') return '5m';
     if (name.startsWith('__range_s') || name.startsWith('__interval_ms')) return '300';
     return '.*';
