@@ -82,8 +82,9 @@ export class ForwardConnection {
   }
 
   /**
-   * Closes the connection and stops processing frames that have not started yet. A graceful close lets
-   * replies already written (a failed PONG) leave before the socket is destroyed.
+   * Stops reading and closes the socket. Frames already received are still stored (a sender may close
+   * right after writing when it does not wait for acks). A graceful close lets replies already written
+   * (a failed PONG) leave before the socket is destroyed.
    */
   close(graceful = false): void {
     if (this.closedFlag) return;
@@ -91,6 +92,7 @@ export class ForwardConnection {
     if (this.handshakeTimer) this.deps.timers.clearTimeout(this.handshakeTimer);
     if (this.idleTimer) this.deps.timers.clearTimeout(this.idleTimer);
     this.bytes.clear();
+    this.scanner.reset();
     if (graceful) {
       this.socket.end();
       this.deps.timers.setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
@@ -120,7 +122,7 @@ export class ForwardConnection {
     if (++this.queued > MAX_QUEUED_FRAMES) this.socket.pause();
     this.chain = this.chain.then(async () => {
       try {
-        if (!this.closedFlag) await this.process(frame);
+        await this.process(frame);
       } catch (err) {
         this.reject(err);
       } finally {
@@ -131,7 +133,6 @@ export class ForwardConnection {
 
   private async process(raw: Buffer): Promise<void> {
     const frame = await decodeFrame(raw, this.deps.limits);
-    if (this.closedFlag) return;
     if (frame.kind === 'keepalive') return;
     if (frame.kind === 'ping') return this.answerPing(frame.fields);
     if (this.helo) throw new ForwardRejection('handshake_required', 'events sent before the shared_key handshake (configure the sender with the shared key)');
@@ -147,7 +148,7 @@ export class ForwardConnection {
       throw new ForwardRejection('store_failed', `could not store ${frame.entries.length} record(s) from tag "${frame.tag}": ${errorMessage(err)}`);
     }
     // [Forward v1, "option"]: a chunk option must be answered with {"ack": chunk}, here only once durable.
-    if (frame.chunk !== undefined && !this.closedFlag) this.write({ ack: frame.chunk });
+    if (frame.chunk !== undefined) this.write({ ack: frame.chunk });
   }
 
   private answerPing(fields: unknown[]): void {
@@ -164,13 +165,14 @@ export class ForwardConnection {
   }
 
   private reject(err: unknown): void {
-    if (this.closedFlag) return;
     const rejection = err instanceof ForwardRejection ? err : new ForwardRejection('malformed', errorMessage(err));
     this.deps.rejected(rejection.reason, rejection.message, this.peer);
     this.close(true);
   }
 
   private write(message: unknown): void {
+    // The sender may be gone already; its chunk is then resent and deduplicated.
+    if (this.socket.destroyed || this.socket.writableEnded) return;
     // Packr reuses its output buffer; the socket may hold on to what it is given.
     this.socket.write(Buffer.from(packr.pack(message)));
   }
