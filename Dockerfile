@@ -18,8 +18,7 @@ COPY common ./common
 COPY exporter ./exporter
 COPY collector ./collector
 COPY cli ./cli
-COPY test ./test
-COPY bench ./bench
+# tests and benchmarks stay out of the image (tsconfig includes them only when present).
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
