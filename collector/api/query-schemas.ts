@@ -14,13 +14,13 @@ export function parseInstant(value: string, nowMs: number): number | undefined {
   return Number.isNaN(parsed) ? undefined : parsed;
 }
 
-const instant = (key: string, nowMs: number) =>
+const instant = (nowMs: number) =>
   z
     .string()
     .transform((v, ctx) => {
       const ms = parseInstant(v, nowMs);
       if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `${key} must be epoch milliseconds, an RFC 3339 time or a duration ago like "15m", got ${JSON.stringify(v)}` });
+        ctx.addIssue({ code: 'custom', message: `must be epoch milliseconds, an RFC 3339 time or a duration ago like "15m", got ${JSON.stringify(v)}` });
         return z.NEVER;
       }
       return ms;
@@ -33,7 +33,7 @@ const levels = z
     const list = v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
     const bad = list.filter((l) => !(LOG_LEVELS as readonly string[]).includes(l));
     if (bad.length > 0 || list.length === 0) {
-      ctx.addIssue({ code: 'custom', message: `level must be one or more of ${LOG_LEVELS.join(', ')} (comma-separated), got ${JSON.stringify(v)}` });
+      ctx.addIssue({ code: 'custom', message: `must be one or more of ${LOG_LEVELS.join(', ')} (comma-separated), got ${JSON.stringify(v)}` });
       return z.NEVER;
     }
     return list as LogLevelName[];
@@ -47,19 +47,19 @@ export const MAX_LOG_LIMIT = 5000;
 export function logsQuerySchema(nowMs: number) {
   return z
     .strictObject({
-      node: z.string().min(1, 'node must not be empty').optional(),
-      task: z.string().min(1, 'task must not be empty').optional(),
-      since: instant('since', nowMs),
-      until: instant('until', nowMs),
+      node: z.string().min(1).optional(),
+      task: z.string().min(1).optional(),
+      since: instant(nowMs),
+      until: instant(nowMs),
       level: levels,
       limit: z
         .string()
-        .regex(/^\d+$/, 'limit must be a whole number')
+        .regex(/^\d+$/, 'must be a whole number')
         .transform(Number)
-        .pipe(z.number().min(1, 'limit must be at least 1').max(MAX_LOG_LIMIT, `limit must be at most ${MAX_LOG_LIMIT}`))
+        .pipe(z.number().min(1).max(MAX_LOG_LIMIT))
         .default(100),
     })
-    .refine((q) => q.since === undefined || q.until === undefined || q.since <= q.until, { message: 'since must not be after until', path: ['since'] });
+    .refine((q) => q.since === undefined || q.until === undefined || q.since <= q.until, { message: 'must not be after until', path: ['since'] });
 }
 
 /** A trace id path parameter, normalised to 32 lowercase hex; undefined when it is not one. */
