@@ -114,8 +114,9 @@ export const exporterConfigSchema = z
         sharedKey: z.string().min(1).optional(),
         tls: z.boolean().default(false),
         flushIntervalMs: z.number().int().min(1).default(20),
-        batchRecords: z.number().int().min(1).default(1000),
+        batchRecords: z.number().int().min(1).max(100000).default(5000),
         ackTimeoutMs: z.number().int().min(100).default(10000),
+        retryMaxSeconds: z.number().min(1).default(30),
       })
       .optional(),
     mqtt: z
@@ -128,8 +129,13 @@ export const exporterConfigSchema = z
       .optional(),
     commands: z.strictObject({ publicKeyFile: z.string().min(1) }).optional(),
     spool: z
-      .strictObject({ dir: z.string().min(1).default('./data/spool'), maxBytes: byteSize.default(256 * 1024 * 1024) })
-      .default({ dir: './data/spool', maxBytes: 256 * 1024 * 1024 }),
+      .strictObject({
+        dir: z.string().min(1).default('./data/spool'),
+        maxBytes: byteSize.default(256 * 1024 * 1024),
+        drainRecordsPerSecond: z.number().int().min(1).default(10000),
+        flushIntervalMs: z.number().int().min(1).max(10000).default(50),
+      })
+      .default({ dir: './data/spool', maxBytes: 256 * 1024 * 1024, drainRecordsPerSecond: 10000, flushIntervalMs: 50 }),
     state: z.strictObject({ dir: z.string().min(1).default('./data/state') }).default({ dir: './data/state' }),
     history: z.strictObject({ versions: z.number().int().min(1).max(100).default(5) }).default({ versions: 5 }),
     metrics: z

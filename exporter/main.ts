@@ -11,6 +11,7 @@ import { procSampler } from './adapters/proc-sampler.js';
 import { spawnLauncher } from './adapters/spawn-launcher.js';
 import type { ExporterConfig } from './config.js';
 import { LogPipeline } from './logs/pipeline.js';
+import { createLogShipping } from './spool/log-shipping.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
 import { metricsObserver } from './metrics/metrics-observer.js';
 import { TaskMetrics } from './metrics/task-metrics.js';
@@ -43,7 +44,8 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
     ageBuckets: config.metrics.summaryAgeBuckets,
     now: () => clock.now(),
   });
-  const logs = new LogPipeline(config.node, taskMetrics, clock, undefined);
+  const shipping = createLogShipping(config, clock, registry, logger);
+  const logs = new LogPipeline(config.node, taskMetrics, clock, shipping?.sink);
   const history = new TaskHistory(fileHistoryStore(config.state.dir), config.history.versions);
   const supervisor = new Supervisor(config.tasks, {
     clock,
@@ -70,7 +72,7 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
     (seconds) => agentMetrics.rendered(seconds),
   );
   const lifecycle = new Lifecycle(logger);
-  await lifecycle.start([http, supervisor]);
+  await lifecycle.start([http, ...(shipping?.components ?? []), supervisor]);
   ready = true;
   logger.info('exporter started', { tasks: config.tasks.map((t) => t.name), metrics: `http://${config.http.listen.host}:${http.port}/metrics` });
   return {

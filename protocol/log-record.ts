@@ -21,6 +21,12 @@ export interface LogRecord {
   status?: number;
   duration_ms?: number;
   attrs?: Record<string, unknown>;
+  /**
+   * Delivery identity from the exporter's disk spool: `sid` names the spool, `seq` numbers its records.
+   * Resends after a lost ack carry the same pair, so the collector stores each record once.
+   */
+  sid?: string;
+  seq?: number;
 }
 
 const LEVEL_ALIASES: Record<string, LogLevelName> = {

@@ -1,0 +1,99 @@
+import { createRequire } from 'node:module';
+import type { LogRecord } from '../../protocol/log-record.js';
+import type { ForwardClient } from '../spool/shipper.js';
+
+const require = createRequire(import.meta.url);
+
+interface FluentSender {
+  emit(label: string, data: object, timestamp: unknown, callback: (err?: Error) => void): void;
+  on(event: 'error', fn: (err: Error) => void): void;
+  end(label?: unknown, data?: unknown, callback?: () => void): void;
+  _disconnect?(): void;
+}
+
+export interface FluentClientOptions {
+  host: string;
+  port: number;
+  node: string;
+  sharedKey?: string;
+  tls: boolean;
+  flushIntervalMs: number;
+  ackTimeoutMs: number;
+}
+
+/**
+ * Ships records with fluent-logger in PackedForward mode with `requireAckResponse`: one chunk per tag
+ * (`edgewatch.<node>.<task>`) and flush, each resolved by the collector's `{ack: chunk}`. fluent-logger's
+ * queue lives in memory and is dropped on error, so a failed send here rejects and the spool resends.
+ * Loaded lazily: an exporter without `forward.address` never pays for fluent-logger.
+ */
+export class FluentForwardClient implements ForwardClient {
+  private sender: FluentSender | undefined;
+  private failCurrent: ((err: Error) => void) | undefined;
+  private readonly lib: { createFluentSender(tag: string, options: object): FluentSender; EventTime: new (sec: number, nsec: number) => unknown };
+
+  constructor(private readonly options: FluentClientOptions) {
+    this.lib = require('fluent-logger');
+  }
+
+  private connect(): FluentSender {
+    const o = this.options;
+    const sender = this.lib.createFluentSender(`edgewatch.${o.node}`, {
+      host: o.host,
+      port: o.port,
+      eventMode: 'PackedForward',
+      requireAckResponse: true,
+      ackResponseTimeout: o.ackTimeoutMs,
+      flushInterval: o.flushIntervalMs,
+      timeout: 5,
+      tls: o.tls,
+      enableReconnect: false,
+      internalLogger: { info() {}, error() {} },
+      ...(o.sharedKey ? { security: { clientHostname: o.node, sharedKey: o.sharedKey, username: '', password: '' } } : {}),
+    });
+    sender.on('error', (err) => this.failCurrent?.(err));
+    return sender;
+  }
+
+  send(records: LogRecord[]): Promise<void> {
+    const sender = (this.sender ??= this.connect());
+    return new Promise<void>((resolve, reject) => {
+      let remaining = records.length;
+      let settled = false;
+      const finish = (err?: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.failCurrent = undefined;
+        if (err) reject(err);
+        else resolve();
+      };
+      const timer = setTimeout(() => finish(new Error(`no ack within ${this.options.ackTimeoutMs} ms`)), this.options.ackTimeoutMs);
+      this.failCurrent = finish;
+      for (const r of records) {
+        const sec = Math.floor(r.ts / 1000);
+        const time = new this.lib.EventTime(sec, Math.round((r.ts - sec * 1000) * 1e6));
+        sender.emit(r.task, r, time, (err) => {
+          if (err) finish(err);
+          else if (--remaining === 0) finish();
+        });
+      }
+    });
+  }
+
+  reset(): void {
+    const s = this.sender;
+    this.sender = undefined;
+    if (!s) return;
+    try {
+      if (s._disconnect) s._disconnect();
+      else s.end();
+    } catch {
+      // the socket is already gone
+    }
+  }
+
+  async close(): Promise<void> {
+    this.reset();
+  }
+}
