@@ -49,6 +49,8 @@ export function prepareDatabase(db: Database.Database, synchronous: 'normal' | '
   db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  // Checkpoint every 64 MiB of WAL instead of every 16 MiB: fewer, larger copies and fsyncs under ingest load.
+  db.pragma('wal_autocheckpoint = 4096');
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -65536');
   db.exec(DDL);
