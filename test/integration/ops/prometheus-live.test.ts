@@ -166,9 +166,8 @@ tasks:
   it('records request rates, the 5xx ratio, p99 and task states from the example tasks', skip, async () => {
     const sel = `node="${NODE}", task="api"`;
     await eventually('api request rate', async () => (await query(`node_task:edgewatch_task_requests:rate5m{${sel}} > 0`))[0], { timeoutMs: 30_000 });
-    // The service answers 500 two seconds in every four.
-    const ratio = await eventually('5xx ratio', async () => (await query(`node_task:edgewatch_task_requests_5xx:ratio_rate5m{${sel}} > 0.05`))[0], { timeoutMs: 30_000 });
-    assert.ok(Number(ratio.value[1]) < 1);
+    // The service answers 500 two seconds in every four: some requests fail, not all.
+    await eventually('5xx ratio', async () => (await query(`node_task:edgewatch_task_requests_5xx:ratio_rate5m{${sel}} > 0.05 < 1`))[0], { timeoutMs: 30_000 });
     await eventually('p99', async () => (await query(`node_task:edgewatch_task_request_duration_seconds:p99{${sel}}`))[0], { timeoutMs: 30_000 });
     const running = await query(`node_state:edgewatch_task_state:sum{node="${NODE}", state="running"}`);
     assert.ok(Number(running[0]?.value[1]) >= 2, 'api and loadgen are running');
