@@ -46,6 +46,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     observer: {
       stored: (input, records) => metrics.ingested(input, records),
       duplicate: () => metrics.duplicateChunk(),
+      duplicateRecords: (records) => metrics.duplicateRecords(records),
       entryRejected: (reason) => metrics.rejected(reason),
     },
   });

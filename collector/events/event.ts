@@ -25,6 +25,9 @@ export interface Event {
   status?: number;
   duration_ms?: number;
   attrs?: Record<string, unknown>;
+  /** Exporter spool id and record sequence (delivery identity for deduplicating resends). */
+  sid?: string;
+  seq?: number;
 }
 
 /** Orders events by time, nanoseconds included. */

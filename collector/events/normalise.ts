@@ -116,6 +116,8 @@ function fromLogRecord(tag: string, node: string, task: string, time: SplitTime,
     status: normalizeStatus(r.status),
     duration_ms: normalizeDuration(r.duration_ms),
     attrs: isFields(r.attrs) ? r.attrs : undefined,
+    sid: typeof r.sid === 'string' ? r.sid : undefined,
+    seq: typeof r.seq === 'number' && Number.isInteger(r.seq) ? r.seq : undefined,
   };
 }
 

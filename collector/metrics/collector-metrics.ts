@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { registerProcessMetrics } from '../../common/process-metrics.js';
 import type { StoreStats } from '../store/event-store.js';
 
 /** Why the collector refused input: a closed set, so it is safe as a metric label. */
@@ -25,6 +26,7 @@ export class CollectorMetrics {
     'edgewatch_collector_ingested_records_total',
     'edgewatch_collector_rejected_total',
     'edgewatch_collector_duplicate_chunks_total',
+    'edgewatch_collector_duplicate_records_total',
     'edgewatch_collector_forward_connections',
     'edgewatch_collector_store_records',
     'edgewatch_collector_store_bytes',
@@ -82,7 +84,18 @@ export class CollectorMetrics {
     });
     this.retentionDeleted.inc({ reason: 'age' }, 0);
     this.retentionDeleted.inc({ reason: 'size' }, 0);
-    collectDefaultMetrics({ register: registry });
+    this.duplicateRecordsTotal = new Counter({
+      name: 'edgewatch_collector_duplicate_records_total',
+      help: 'Exporter records received again after they were stored (a resend after a lost ack), dropped.',
+      registers,
+    });
+    registerProcessMetrics(registry);
+  }
+
+  private readonly duplicateRecordsTotal: Counter;
+
+  duplicateRecords(records: number): void {
+    this.duplicateRecordsTotal.inc(records);
   }
 
   ingested(input: string, records: number): void {

@@ -1,6 +1,7 @@
 import type { EntryRejection } from '../events/normalise.js';
 import type { EventStore } from '../store/event-store.js';
 import type { IngestBatch } from './ingest-batch.js';
+import { dedupStage } from './dedup-stage.js';
 import { normaliseStage } from './normalise-stage.js';
 import { persistStage, type PersistObserver } from './persist-stage.js';
 import { sequence, type Stage } from './stage.js';
@@ -8,7 +9,7 @@ import { sequence, type Stage } from './stage.js';
 /** What the ingest pipeline needs from the composition root. */
 export interface IngestPipelineDeps {
   store: EventStore;
-  observer: PersistObserver & { entryRejected(reason: EntryRejection): void };
+  observer: PersistObserver & { entryRejected(reason: EntryRejection): void; duplicateRecords(records: number): void };
 }
 
 /**
@@ -18,6 +19,7 @@ export interface IngestPipelineDeps {
 export function ingestPipeline(deps: IngestPipelineDeps): Stage<IngestBatch> {
   return sequence(
     normaliseStage((reason) => deps.observer.entryRejected(reason)),
+    dedupStage(deps.store, (records) => deps.observer.duplicateRecords(records)),
     persistStage(deps.store, deps.observer),
     // Issue 5 adds the rule engine here, after persist so it never sees a resent chunk twice:
     // fanout(evaluateRules(...), ...).

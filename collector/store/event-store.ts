@@ -39,6 +39,8 @@ export interface StoreStats {
 export interface EventStore {
   /** Writes `events` durably before returning; a chunk id seen before writes nothing and reports a duplicate. */
   append(batch: StoredBatch, chunkId: string | undefined, nowMs: number): { duplicate: boolean };
+  /** Whether record `seq` of exporter spool `sid` was stored before (resends are dropped by the dedup stage). */
+  delivered(sid: string, seq: number): boolean;
   /** Every stored event of a trace (32 lowercase hex), in time order, at most `limit`. */
   trace(traceId: string, limit: number): Event[];
   /** The newest `limit` events matching `query`, returned in time order. */

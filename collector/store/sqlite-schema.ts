@@ -29,6 +29,11 @@ CREATE TABLE IF NOT EXISTS chunks (
   received_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS chunks_by_received ON chunks (received_ms);
+CREATE TABLE IF NOT EXISTS deliveries (
+  sid TEXT PRIMARY KEY,
+  ranges TEXT NOT NULL,
+  seen_ms INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS segments (
   id INTEGER PRIMARY KEY,
   first_block INTEGER NOT NULL,

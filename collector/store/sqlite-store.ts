@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { compareEventTime, type Event } from '../events/event.js';
 import { decodeBlock } from './block-codec.js';
+import { DeliveryMarks } from './delivery-marks.js';
 import { BloomFilter } from './bloom.js';
 import type { EventStore, LogQuery, RetentionResult, StoreStats, StoredBatch } from './event-store.js';
 import { NewestEvents } from './newest-events.js';
@@ -33,6 +34,7 @@ const RETENTION_BATCH = 500;
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly hot = new HotTraceIndex();
+  private readonly marks = new DeliveryMarks();
   private readonly segments: Segment[] = [];
   private hotFirstBlock = 1;
   private hotRecords = 0;
@@ -64,9 +66,15 @@ export class SqliteEventStore implements EventStore {
       minBlock: db.prepare<[], { id: number | null }>('SELECT MIN(id) AS id FROM blocks'),
       deadSegments: db.prepare<[number], { id: number; bytes: number }>('SELECT id, bytes FROM segments WHERE last_block < ?'),
       deleteSegment: db.prepare('DELETE FROM segments WHERE id = ?'),
+      upsertDelivery: db.prepare('INSERT INTO deliveries (sid, ranges, seen_ms) VALUES (?, ?, ?) ON CONFLICT(sid) DO UPDATE SET ranges = excluded.ranges, seen_ms = excluded.seen_ms'),
+      deleteDeliveries: db.prepare('DELETE FROM deliveries WHERE seen_ms < ?'),
     };
     this.appendTx = db.transaction((batch: StoredBatch, chunkId: string | undefined, nowMs: number) => this.write(batch, chunkId, nowMs));
     this.load();
+  }
+
+  delivered(sid: string, seq: number): boolean {
+    return this.marks.has(sid, seq);
   }
 
   append(batch: StoredBatch, chunkId: string | undefined, nowMs: number): { duplicate: boolean } {
@@ -142,6 +150,10 @@ export class SqliteEventStore implements EventStore {
       result.size += this.deleteBlocks(victims);
     }
     this.sql.deleteChunks.run(nowMs - this.options.dedupWindowMs);
+    // a spool silent for the whole dedup window has nothing left to resend
+    const dedupCutoff = nowMs - this.options.dedupWindowMs;
+    for (const d of this.db.prepare('SELECT sid FROM deliveries WHERE seen_ms < ?').all(dedupCutoff) as Array<{ sid: string }>) this.marks.forget(d.sid);
+    this.sql.deleteDeliveries.run(dedupCutoff);
     this.dropDeadSegments();
     if (result.age + result.size > 0) this.db.pragma('incremental_vacuum');
     return result;
@@ -178,7 +190,24 @@ export class SqliteEventStore implements EventStore {
     }
     this.records += events.length;
     this.bytes += data.length;
+    this.markDelivered(events, nowMs);
     return blockId;
+  }
+
+  /**
+   * Records the spool sequence numbers of stored exporter events, in the same transaction as the block,
+   * so a resend after a collector crash is still recognised. (A rolled-back transaction leaves the
+   * in-memory marks ahead of the database; the exporter then resends, and the store keeps the resend.)
+   */
+  private markDelivered(events: readonly Event[], nowMs: number): void {
+    let sid: string | undefined;
+    for (const e of events) {
+      if (e.sid === undefined || e.seq === undefined) continue;
+      if (sid !== undefined && e.sid !== sid) this.sql.upsertDelivery.run(sid, JSON.stringify(this.marks.ranges(sid)), nowMs);
+      sid = e.sid;
+      this.marks.add(e.sid, e.seq);
+    }
+    if (sid !== undefined) this.sql.upsertDelivery.run(sid, JSON.stringify(this.marks.ranges(sid)), nowMs);
   }
 
   private indexBlock(blockId: number, events: readonly Event[]): void {
@@ -236,6 +265,9 @@ export class SqliteEventStore implements EventStore {
     }>;
     for (const r of rows) this.segments.push({ id: r.id, firstBlock: r.first_block, lastBlock: r.last_block, bloom: BloomFilter.fromBytes(r.bloom) });
     this.hotFirstBlock = (rows.at(-1)?.last_block ?? 0) + 1;
+    for (const d of this.db.prepare('SELECT sid, ranges FROM deliveries').all() as Array<{ sid: string; ranges: string }>) {
+      this.marks.load(d.sid, JSON.parse(d.ranges) as Array<[number, number]>);
+    }
     for (const row of this.sql.blocksFrom.iterate(this.hotFirstBlock)) this.indexBlock(row.id, decodeBlock(row.tag, row.data));
   }
 }
