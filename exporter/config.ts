@@ -133,9 +133,8 @@ export const exporterConfigSchema = z
         dir: z.string().min(1).default('./data/spool'),
         maxBytes: byteSize.default(256 * 1024 * 1024),
         drainRecordsPerSecond: z.number().int().min(1).default(10000),
-        flushIntervalMs: z.number().int().min(1).max(10000).default(50),
       })
-      .default({ dir: './data/spool', maxBytes: 256 * 1024 * 1024, drainRecordsPerSecond: 10000, flushIntervalMs: 50 }),
+      .default({ dir: './data/spool', maxBytes: 256 * 1024 * 1024, drainRecordsPerSecond: 10000 }),
     state: z.strictObject({ dir: z.string().min(1).default('./data/state') }).default({ dir: './data/state' }),
     history: z.strictObject({ versions: z.number().int().min(1).max(100).default(5) }).default({ versions: 5 }),
     metrics: z

@@ -7,6 +7,7 @@ import { cronScheduler } from './adapters/cron-scheduler.js';
 import { fileHistoryStore } from './adapters/history-file.js';
 import { ExporterHttpServer } from './adapters/http-server.js';
 import { probeCheckFor } from './adapters/probe-checks.js';
+import { PidFile, trackedLauncher } from './adapters/pid-file.js';
 import { procSampler } from './adapters/proc-sampler.js';
 import { spawnLauncher } from './adapters/spawn-launcher.js';
 import type { ExporterConfig } from './config.js';
@@ -44,13 +45,15 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
     ageBuckets: config.metrics.summaryAgeBuckets,
     now: () => clock.now(),
   });
-  const shipping = createLogShipping(config, clock, registry, logger);
+  const shipping = createLogShipping(config, clock, (fn) => setImmediate(fn), registry, logger);
   const logs = new LogPipeline(config.node, taskMetrics, clock, shipping?.sink);
   const history = new TaskHistory(fileHistoryStore(config.state.dir), config.history.versions);
+  const pidFile = new PidFile(config.state.dir, logger);
+  pidFile.reapLeftovers();
   const supervisor = new Supervisor(config.tasks, {
     clock,
     timers: clock,
-    launcher: spawnLauncher(runtime.env),
+    launcher: trackedLauncher(spawnLauncher(runtime.env), pidFile),
     sampler: procSampler,
     probeCheck: probeCheckFor,
     observer: fanoutObserver(metricsObserver(taskMetrics)),

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
 import type { HistoryData, HistoryStore } from '../supervisor/history.js';
 
 /** Keeps the task history in `<dir>/tasks.json`, written to a temp file and renamed so a crash never tears it. */
@@ -15,10 +16,7 @@ export function fileHistoryStore(dir: string): HistoryStore {
       }
     },
     save(data) {
-      mkdirSync(dir, { recursive: true });
-      const tmp = `${path}.tmp`;
-      writeFileSync(tmp, JSON.stringify(data));
-      renameSync(tmp, path);
+      writeFileAtomic(path, JSON.stringify(data));
     },
   };
 }

@@ -16,8 +16,18 @@ export interface LogShipping {
   spool: Spool;
 }
 
-/** Builds disk spool → fluent-logger shipping; records are written every `spool.flushIntervalMs`. */
-export function createLogShipping(config: ExporterConfig, clock: Clock & Timers, registry: Registry, logger: Logger): LogShipping | undefined {
+/**
+ * Builds disk spool → fluent-logger shipping. Records reach the spool file within the event-loop turn
+ * that read them (`defer` is setImmediate), so an exporter SIGKILL loses nothing it had read; the kernel's
+ * page cache batches the device writes, and segments acked within seconds rarely reach an SD card at all.
+ */
+export function createLogShipping(
+  config: ExporterConfig,
+  clock: Clock & Timers,
+  defer: (fn: () => void) => void,
+  registry: Registry,
+  logger: Logger,
+): LogShipping | undefined {
   const fwd = config.forward;
   if (!fwd) return undefined;
   const log = logger.child({ component: 'shipper' });
@@ -54,22 +64,28 @@ export function createLogShipping(config: ExporterConfig, clock: Clock & Timers,
   const spoolComponent: Component = {
     name: 'spool',
     start() {
-      stopTimers = [
-        every(clock, config.spool.flushIntervalMs, () => spool.flush()),
-        every(clock, 1000, () => spool.persist()),
-      ];
+      stopTimers = [every(clock, 1000, () => spool.persist())];
     },
     stop() {
       for (const s of stopTimers) s();
       spool.close();
     },
   };
+  let flushQueued = false;
+  const flush = () => {
+    flushQueued = false;
+    spool.flush();
+    shipper.wake();
+  };
   return {
     spool,
     sink: {
       write(record) {
         spool.append(record);
-        shipper.wake();
+        if (!flushQueued) {
+          flushQueued = true;
+          defer(flush);
+        }
       },
     },
     components: [spoolComponent, shipper],
