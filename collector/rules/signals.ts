@@ -88,4 +88,10 @@ export interface RuleTransition {
   value?: number;
   /** Up to a few trace ids of the events that made it fire (evidence). */
   traceIds?: string[];
+  /**
+   * Why a `resolved` transition happened: the condition cleared (after `keepFiringFor`), the key saw no
+   * signal for the rule's `idle` time (`stale`, like a Prometheus series going away), or it was evicted to
+   * keep the rule within `maxKeys` (`evicted`).
+   */
+  resolvedBy?: 'condition' | 'stale' | 'evicted';
 }

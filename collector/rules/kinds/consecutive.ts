@@ -1,0 +1,63 @@
+import { AlertState, INACTIVE } from '../alert-state.js';
+import type { Keyer } from '../keyer.js';
+import { LogMatcher } from '../matchers.js';
+import type { RuleOf } from '../rule-schema.js';
+import { RuleEvaluator } from '../rule-evaluator.js';
+import type { RuleTransition, Signal } from '../signals.js';
+
+class StreakState extends AlertState {
+  streak = 0;
+}
+
+/**
+ * `kind: consecutive`: fires when `count` matching events of a key arrive in a row. A non-matching event
+ * of the key (within the rule's node/task/service matchers) resets the streak: with `reset: fields`
+ * (default) only one that carries the fields the matchers test, so a 200 resets a run of 5xx and an
+ * unrelated log line without a status does not.
+ */
+export class ConsecutiveRule extends RuleEvaluator<StreakState> {
+  readonly signals = ['log', 'value'] as const;
+  private readonly match: LogMatcher;
+  private readonly count: number;
+  private readonly resetOnAny: boolean;
+
+  constructor(rule: RuleOf<'consecutive'>, keyer: Keyer) {
+    super(rule, keyer);
+    this.match = new LogMatcher(rule.match);
+    this.count = rule.count;
+    this.resetOnAny = rule.reset === 'any';
+  }
+
+  observe(signal: Signal, out: RuleTransition[]): void {
+    let matched: boolean;
+    if (signal.kind === 'log') {
+      matched = this.match.log(signal);
+      if (!matched && (!this.match.inScope(signal) || (!this.resetOnAny && !this.match.carries(signal)))) return;
+    } else if (signal.kind === 'value') {
+      matched = this.match.value(signal);
+    } else return;
+    if (!matched) return this.reset(signal, out);
+    const s = this.stateFor(signal, out);
+    if (s === undefined) return;
+    s.streak++;
+    s.value = s.streak;
+    if (signal.kind === 'log') s.addEvidence(signal.trace_id);
+    this.evaluate(s, s.streak >= this.count, signal.at, out);
+  }
+
+  private reset(signal: Signal, out: RuleTransition[]): void {
+    const key = this.keyer.key(signal);
+    const s = key === undefined ? undefined : this.table.get(key);
+    if (s === undefined) return;
+    s.seen(signal.at);
+    s.streak = 0;
+    if (s.phase === INACTIVE) s.traceIds = undefined;
+    this.evaluate(s, false, signal.at, out);
+    // A key with no streak and no alert holds nothing worth keeping.
+    if (s.phase === INACTIVE) this.table.delete(s.key);
+  }
+
+  protected create(key: string, labels: Record<string, string>, signal: Signal): StreakState {
+    return new StreakState(key, labels, signal.at);
+  }
+}
