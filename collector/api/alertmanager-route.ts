@@ -8,6 +8,7 @@ import { byteSize, formatIssues } from '../../common/config.js';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { alertWebhookSchema, type AlertWebhookBody } from '../../protocol/alert-webhook.js';
+import { secretString } from '../notify/notify-config.js';
 import { SIGNATURE_HEADER, verifySignature } from '../notify/webhook-signature.js';
 import type { AlertSignal } from '../rules/signals.js';
 
@@ -18,9 +19,9 @@ export const ALERTMANAGER_PATH = '/api/alertmanager';
 export const alertmanagerInputConfigSchema = z
   .strictObject({
     /** Expected `Authorization: Bearer <token>` (Alertmanager: `http_config.authorization.credentials`). */
-    bearerToken: z.string().min(16, 'must be at least 16 characters (e.g. the output of `openssl rand -hex 32`)').optional(),
+    bearerToken: secretString.optional(),
     /** HMAC key of X-Edgewatch-Signature (edgewatch senders; Alertmanager itself does not sign). */
-    secret: z.string().min(16, 'must be at least 16 characters (e.g. the output of `openssl rand -hex 32`)').optional(),
+    secret: secretString.optional(),
     maxBodyBytes: byteSize.default(4 * 1024 * 1024),
   })
   .prefault({});

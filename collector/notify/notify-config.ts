@@ -2,6 +2,9 @@ import { z } from 'zod';
 
 const webhookUrl = z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL, e.g. "http://alertmanager-receiver:9095/hook"');
 
+/** A shared secret: long enough that guessing it is not an option. */
+export const secretString = z.string().refine((s) => s.length >= 16, 'must be at least 16 characters (e.g. the output of `openssl rand -hex 32`)');
+
 /** One `notify.webhooks[]` entry: where incidents are sent as Alertmanager v4 bodies, and how hard to try. */
 export const webhookConfigSchema = z
   .strictObject({
@@ -9,7 +12,7 @@ export const webhookConfigSchema = z
     /** The body's `receiver` field (Alertmanager puts its receiver name there). */
     receiver: z.string().min(1).default('edgewatch'),
     /** HMAC-SHA256 key for the X-Edgewatch-Signature header; no header without it. */
-    secret: z.string().min(16, 'must be at least 16 characters (e.g. the output of `openssl rand -hex 32`)').optional(),
+    secret: secretString.optional(),
     timeoutSeconds: z.number().min(0.1).default(10),
     maxAttempts: z.number().int().min(1).max(1000).default(20),
     backoffInitialSeconds: z.number().min(0.01).default(1),
