@@ -1,10 +1,11 @@
 import { ConfigError, EdgewatchError, errorMessage } from '../common/errors.js';
 import { processIo, UsageError, type Command, type Io } from './args.js';
+import { backtestCommand } from './backtest-command.js';
 import { collectorCommand } from './collector-command.js';
 import { exporterCommand } from './exporter-command.js';
 import { keysCommand } from './keys-command.js';
 
-const commands: Command[] = [exporterCommand, collectorCommand, keysCommand];
+const commands: Command[] = [exporterCommand, collectorCommand, keysCommand, backtestCommand];
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
