@@ -23,8 +23,9 @@ class BaselineState extends AlertState {
 /**
  * `kind: baseline`: a numeric field (default `duration_ms`) against its own EWMA baseline, per key, as a
  * ratio (`threshold: 4` = up 300%) or a z-score (EWMA mean and variance). Silent until warmed up
- * (`warmup.samples` and `warmup.duration`); while pending or firing the baseline does not learn, so a
- * long incident is not taken for the new normal.
+ * (`warmup.samples` and `warmup.duration`). The baseline learns neither samples that are past the
+ * threshold on their own nor anything while the rule is pending or firing, so an incident is not taken
+ * for the new normal; a slow drift (each sample within the threshold) is learned.
  */
 export class BaselineRule extends RuleEvaluator<BaselineState> {
   readonly signals = ['log', 'value'] as const;
@@ -67,8 +68,11 @@ export class BaselineRule extends RuleEvaluator<BaselineState> {
     const warm = s.baseline.n >= this.warmupSamples && signal.at - s.firstAt >= this.warmupMs;
     const score = this.score(s.current.mean, s.baseline);
     const active = warm && s.current.mean >= this.minValue && score >= this.threshold;
-    if (warm && signal.kind === 'log' && this.score(x, s.baseline) >= this.threshold) s.addEvidence(signal.trace_id);
-    if (!active && s.phase === INACTIVE) s.baseline.add(x);
+    const outlier = warm && this.score(x, s.baseline) >= this.threshold;
+    if (outlier && signal.kind === 'log') s.addEvidence(signal.trace_id);
+    // Neither a sample past the threshold on its own nor anything while pending or firing is learned:
+    // otherwise the ramp up to an incident, then the incident itself, would become the baseline.
+    if (!outlier && !active && s.phase === INACTIVE) s.baseline.add(x);
     s.value = score;
     this.evaluate(s, active, signal.at, out);
   }
