@@ -47,6 +47,7 @@ const mqtt = z
     embedded: z.strictObject({ listen: hostPort.default({ host: '0.0.0.0', port: 1883 }) }).optional(),
     username: z.string().optional(),
     password: z.string().optional(),
+    clientId: z.string().min(1).max(64).default('edgewatch-collector'),
   })
   .refine((m) => !(m.url && m.embedded), { message: 'set mqtt.url (an external broker) or mqtt.embedded (the built-in one), not both' })
   .transform((m) => (m.url || m.embedded ? m : { ...m, embedded: { listen: { host: '0.0.0.0', port: 1883 } } }))
@@ -75,7 +76,15 @@ export const collectorConfigSchema = z.strictObject({
   http: z.strictObject({ listen: hostPort.default({ host: '0.0.0.0', port: 8080 }) }).prefault({}),
   forward,
   mqtt,
-  commands: z.strictObject({ privateKeyFile: z.string().min(1).optional(), keyId: z.string().min(1).default('default') }).prefault({}),
+  commands: z
+    .strictObject({
+      privateKeyFile: z.string().min(1).optional(),
+      ttlSeconds: z.number().min(5).default(300),
+      ackTimeoutSeconds: z.number().min(0.5).default(5),
+      maxAttempts: z.number().int().min(1).max(20).default(3),
+    })
+    .prefault({}),
+  nodes: z.strictObject({ leaseSeconds: z.number().min(1).default(30) }).prefault({}),
   rules: z.strictObject({ file: z.string().min(1).optional() }).prefault({}),
   notify: z
     .strictObject({

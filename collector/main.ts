@@ -2,12 +2,18 @@ import { Registry } from 'prom-client';
 import { systemClock, type Clock, type Timers } from '../common/clock.js';
 import { Lifecycle } from '../common/lifecycle.js';
 import type { Logger } from '../common/logger.js';
+import { dirname, join } from 'node:path';
+import { controlRoutes } from './api/control-routes.js';
 import { CollectorHttpServer } from './api/http-server.js';
 import { queryRoutes } from './api/query-routes.js';
 import type { CollectorConfig } from './config.js';
 import { ForwardServer } from './ingest/forward/forward-server.js';
 import { CollectorMetrics } from './metrics/collector-metrics.js';
+import { createControlPlane, type ControlPlane } from './control/control-plane.js';
 import { ingestPipeline } from './pipeline/ingest-pipeline.js';
+import { internalWriter } from './pipeline/internal-events.js';
+import { stage } from './pipeline/stage.js';
+import { StateDb } from './state/state-db.js';
 import type { EventStore } from './store/event-store.js';
 import { RetentionLoop } from './store/retention-loop.js';
 import { SqliteEventStore } from './store/sqlite-store.js';
@@ -18,6 +24,7 @@ export interface RunningCollector {
   readonly forwardPort: number;
   readonly registry: Registry;
   readonly store: EventStore;
+  readonly control: ControlPlane;
   stop(): Promise<void>;
 }
 
@@ -41,8 +48,18 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     dedupWindowMs: config.store.dedupWindowHours * 3_600_000,
   });
   const metrics = new CollectorMetrics(registry, () => store.stats());
+  const state = new StateDb(config.store.path === ':memory:' ? ':memory:' : join(dirname(config.store.path), 'state.db'));
+  // the control plane needs the pipeline (for its own trace records) and the pipeline feeds it: bound late
+  let control: ControlPlane | undefined;
   const pipeline = ingestPipeline({
     store,
+    after: [
+      stage('nodes-seen', (ctx, batch) => {
+        const node = batch.events[0]?.node;
+        if (node !== undefined) control?.logSeen(node, ctx.now);
+        return batch;
+      }),
+    ],
     observer: {
       stored: (input, records) => metrics.ingested(input, records),
       duplicate: () => metrics.duplicateChunk(),
@@ -61,20 +78,37 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     },
     logger.child({ component: 'store' }),
   );
+  const writeInternal = internalWriter(pipeline, () => clock.now());
+  control = createControlPlane(config, {
+    clock,
+    registry,
+    logger,
+    state,
+    writeInternal,
+    onSignals: () => undefined,
+    onTick: () => undefined,
+  });
   const forward = new ForwardServer(config.forward, { pipeline, metrics, clock, timers: clock, logger: logger.child({ component: 'forward' }) });
   let ready = false;
   const http = new CollectorHttpServer(
     config.http.listen,
-    [queryRoutes(store, clock)],
+    [queryRoutes(store, clock), controlRoutes(control)],
     registry,
     () => (ready ? { ok: true } : { ok: false, reason: 'starting' }),
     logger.child({ component: 'http' }),
   );
-  const storeComponent = { name: 'store', start() {}, stop: () => store.close() };
+  const storeComponent = {
+    name: 'store',
+    start() {},
+    stop() {
+      store.close();
+      state.close();
+    },
+  };
   const lifecycle = new Lifecycle(logger);
   try {
     // Stopped in reverse: inputs stop (in-flight chunks finish and are acked) before the store closes.
-    await lifecycle.start([storeComponent, retention, http, forward]);
+    await lifecycle.start([storeComponent, retention, control.component, http, forward]);
   } catch (err) {
     await lifecycle.stop();
     store.close();
@@ -89,6 +123,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     get forwardPort() {
       return forward.port;
     },
+    control,
     registry,
     store,
     async stop() {

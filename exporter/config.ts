@@ -128,6 +128,7 @@ export const exporterConfigSchema = z
       })
       .optional(),
     commands: z.strictObject({ publicKeyFile: z.string().min(1) }).optional(),
+    labels: z.record(z.string(), z.string()).default({}),
     spool: z
       .strictObject({
         dir: z.string().min(1).default('./data/spool'),
@@ -159,7 +160,12 @@ export const exporterConfigSchema = z
     });
   });
 
-export type ExporterConfig = Omit<z.output<typeof exporterConfigSchema>, 'node' | 'tasks'> & { node: string; tasks: TaskSpec[] };
+export type ExporterConfig = Omit<z.output<typeof exporterConfigSchema>, 'node' | 'tasks'> & {
+  node: string;
+  tasks: TaskSpec[];
+  /** The config file's folder: relative paths (also in specs applied later) resolve against it. */
+  baseDir: string;
+};
 
 /** A task's working directory: relative paths (and no cwd at all) resolve against the config file's folder. */
 export function resolveTaskCwd(spec: TaskSpec, baseDir: string): TaskSpec {
@@ -177,6 +183,7 @@ export function loadExporterConfig(text: string, file?: string, defaultNode = ho
   return {
     ...cfg,
     node,
+    baseDir,
     spool: { ...cfg.spool, dir: resolve(baseDir, cfg.spool.dir) },
     state: { dir: resolve(baseDir, cfg.state.dir) },
     commands: cfg.commands && { publicKeyFile: resolve(baseDir, cfg.commands.publicKeyFile) },

@@ -11,6 +11,7 @@ import { PidFile, trackedLauncher } from './adapters/pid-file.js';
 import { procSampler } from './adapters/proc-sampler.js';
 import { spawnLauncher } from './adapters/spawn-launcher.js';
 import type { ExporterConfig } from './config.js';
+import { createControlChannel } from './control/control-channel.js';
 import { LogPipeline } from './logs/pipeline.js';
 import { createLogShipping } from './spool/log-shipping.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
@@ -47,6 +48,15 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
   });
   const shipping = createLogShipping(config, clock, (fn) => setImmediate(fn), registry, logger);
   const logs = new LogPipeline(config.node, taskMetrics, clock, shipping?.sink);
+  const control = createControlChannel(config, {
+    clock,
+    registry,
+    logger,
+    supervisor: () => supervisor,
+    spool: () => shipping?.spool.stats() ?? { records: 0, bytes: 0 },
+    sink: shipping?.sink,
+    baseDir: config.baseDir,
+  });
   const history = new TaskHistory(fileHistoryStore(config.state.dir), config.history.versions);
   const pidFile = new PidFile(config.state.dir, logger);
   pidFile.reapLeftovers();
@@ -56,7 +66,7 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
     launcher: trackedLauncher(spawnLauncher(runtime.env), pidFile),
     sampler: procSampler,
     probeCheck: probeCheckFor,
-    observer: fanoutObserver(metricsObserver(taskMetrics)),
+    observer: fanoutObserver(metricsObserver(taskMetrics), ...(control ? [control.observer] : [])),
     logger,
     linesFor: (spec) => logs.handlerFor(spec),
     envFor: (spec) => ({ EDGEWATCH_NODE: config.node, EDGEWATCH_TASK: spec.name, EDGEWATCH_VERSION: spec.version }),
@@ -75,7 +85,7 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
     (seconds) => agentMetrics.rendered(seconds),
   );
   const lifecycle = new Lifecycle(logger);
-  await lifecycle.start([http, ...(shipping?.components ?? []), supervisor]);
+  await lifecycle.start([http, ...(shipping?.components ?? []), supervisor, ...(control?.components ?? [])]);
   ready = true;
   logger.info('exporter started', { tasks: config.tasks.map((t) => t.name), metrics: `http://${config.http.listen.host}:${http.port}/metrics` });
   return {

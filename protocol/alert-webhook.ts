@@ -1,10 +1,8 @@
 import { z } from 'zod';
 
-/**
- * The Alertmanager webhook body, version 4 (alertmanager notify/webhook/webhook.go `Message`, which embeds
- * template/template.go `Data`). The collector sends it to `notify.webhooks[]` and accepts it on
- * POST /api/alertmanager; unknown keys are ignored so a newer Alertmanager that adds fields still passes.
- */
+// The Alertmanager webhook body, version 4 (alertmanager notify/webhook/webhook.go `Message`, which embeds
+// template/template.go `Data`). The collector sends it to `notify.webhooks[]` and accepts it on
+// POST /api/alertmanager; unknown keys are ignored so a newer Alertmanager that adds fields still passes.
 
 /** `endsAt` of a firing alert: Go's zero `time.Time`, which Alertmanager sends while the end is not reached. */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

@@ -42,6 +42,8 @@ export const ackSchema = z.strictObject({
   task: z.string().optional(),
   version: z.string().optional(),
   at: z.number().int().nonnegative(),
+  /** On a `replayed` rejection: how the command ended the first time it ran. */
+  original: z.enum(ACK_STATUSES).optional(),
 });
 export type Ack = z.output<typeof ackSchema>;
 

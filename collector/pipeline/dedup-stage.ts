@@ -1,20 +1,7 @@
-import { Packr } from 'msgpackr';
-import { EventTime } from '../ingest/forward/event-time.js';
 import type { EventStore } from '../store/event-store.js';
+import { encodeEntries } from './entry-codec.js';
 import type { IngestBatch } from './ingest-batch.js';
 import type { Stage } from './stage.js';
-
-const packr = new Packr({ useRecords: false });
-
-/** Re-encodes kept `[time, record]` entries (EventTime as ext 0, which msgpackr will not pack itself). */
-function encodeEntries(entries: readonly unknown[]): Uint8Array {
-  const parts: Buffer[] = [];
-  for (const entry of entries) {
-    const [time, record] = entry as [unknown, unknown];
-    parts.push(Buffer.from([0x92]), time instanceof EventTime ? time.encode() : Buffer.from(packr.pack(time)), Buffer.from(packr.pack(record)));
-  }
-  return Buffer.concat(parts);
-}
 
 function identity(entry: unknown): { sid: string; seq: number } | undefined {
   const record = Array.isArray(entry) ? (entry[1] as { sid?: unknown; seq?: unknown } | undefined) : undefined;

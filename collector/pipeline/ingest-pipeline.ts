@@ -4,11 +4,13 @@ import type { IngestBatch } from './ingest-batch.js';
 import { dedupStage } from './dedup-stage.js';
 import { normaliseStage } from './normalise-stage.js';
 import { persistStage, type PersistObserver } from './persist-stage.js';
-import { sequence, type Stage } from './stage.js';
+import { fanout, sequence, type Stage } from './stage.js';
 
 /** What the ingest pipeline needs from the composition root. */
 export interface IngestPipelineDeps {
   store: EventStore;
+  /** Stages that see every stored batch once (never a resend): correlation bookkeeping, rule evaluation. */
+  after?: Stage<IngestBatch>[];
   observer: PersistObserver & { entryRejected(reason: EntryRejection): void; duplicateRecords(records: number): void };
 }
 
@@ -21,7 +23,7 @@ export function ingestPipeline(deps: IngestPipelineDeps): Stage<IngestBatch> {
     normaliseStage((reason) => deps.observer.entryRejected(reason)),
     dedupStage(deps.store, (records) => deps.observer.duplicateRecords(records)),
     persistStage(deps.store, deps.observer),
-    // Issue 5 adds the rule engine here, after persist so it never sees a resent chunk twice:
-    // fanout(evaluateRules(...), ...).
+    // after persist, so a resent chunk is never evaluated twice
+    fanout(...(deps.after ?? [])),
   );
 }

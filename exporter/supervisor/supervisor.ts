@@ -74,6 +74,25 @@ export class Supervisor {
     return this.deps.history.versions(task);
   }
 
+  /** The spec a task runs now, or undefined for an unknown task. */
+  currentSpec(task: string): TaskSpec | undefined {
+    return this.runners.get(task)?.spec;
+  }
+
+  /** The version `rollback` without a version would go back to. */
+  previousVersion(task: string): string | undefined {
+    return this.deps.history.previous(task)?.version;
+  }
+
+  /** Status plus the placement facts the cloud needs (labels, memory limit) of every task. */
+  describe(): Array<TaskStatus & { labels: Record<string, string>; memoryLimitBytes?: number }> {
+    return this.list().map((s) => {
+      const spec = this.runners.get(s.name)!.spec;
+      const limit = spec.resources.limits.memory;
+      return { ...s, labels: spec.labels, ...(limit !== undefined ? { memoryLimitBytes: limit } : {}) };
+    });
+  }
+
   async startTask(task: string): Promise<void> {
     const r = this.runner(task);
     if (r instanceof JobRunner) {

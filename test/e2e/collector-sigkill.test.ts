@@ -57,6 +57,7 @@ describe('edgewatch collector as a process', () => {
       [
         'http: {listen: "127.0.0.1:0"}',
         'forward: {listen: "127.0.0.1:0", heartbeat: false}',
+        'mqtt: {embedded: {listen: "127.0.0.1:0"}}',
         `store: {path: ${JSON.stringify(join(tmp.dir, 'collector.db'))}}`,
       ].join('\n'),
     );

@@ -25,6 +25,7 @@ export async function startTestCollector(forward: Record<string, unknown> = {}, 
     [
       'http: {listen: "127.0.0.1:0"}',
       `forward: ${JSON.stringify({ listen: '127.0.0.1:0', ...forward })}`,
+      'mqtt: {embedded: {listen: "127.0.0.1:0"}}',
       `store: ${JSON.stringify({ path: join(tmp.dir, 'collector.db'), ...store })}`,
     ].join('\n'),
   );

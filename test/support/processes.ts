@@ -9,7 +9,7 @@ import { eventually } from './wait.js';
 export async function collectorProcess(dir: string, ports?: { http: number; forward: number }) {
   const p = ports ?? { http: await freePort(), forward: await freePort() };
   const cfg = join(dir, 'collector.yaml');
-  writeFileSync(cfg, `http: {listen: "127.0.0.1:${p.http}"}\nforward: {listen: "127.0.0.1:${p.forward}", heartbeat: false}\nstore: {path: ${JSON.stringify(join(dir, 'collector.db'))}}\n`);
+  writeFileSync(cfg, `http: {listen: "127.0.0.1:${p.http}"}\nforward: {listen: "127.0.0.1:${p.forward}", heartbeat: false}\nmqtt: {embedded: {listen: "127.0.0.1:0"}}\nstore: {path: ${JSON.stringify(join(dir, 'collector.db'))}}\n`);
   const proc = startCli(['collector', '--config', cfg]);
   const base = `http://127.0.0.1:${p.http}`;
   await eventually('the collector to be ready', async () => (await fetch(`${base}/readyz`)).ok, { timeoutMs: 20_000 });

@@ -1,0 +1,25 @@
+import type Database from 'better-sqlite3';
+import type { StateDb } from '../state/state-db.js';
+import type { CommandRecord } from './command-dispatcher.js';
+
+/** Every command sent and its outcome, in the state DB, so `GET /api/commands/{id}` survives restarts. */
+export class CommandLog {
+  private readonly upsert: Database.Statement<[string, string, string | null, string, number, string, string]>;
+  private readonly byId: Database.Statement<[string], { body: string }>;
+
+  constructor(state: StateDb) {
+    this.upsert = state.db.prepare(
+      'INSERT INTO commands (id, node, task, type, issued_ms, status, body) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, body = excluded.body',
+    );
+    this.byId = state.db.prepare('SELECT body FROM commands WHERE id = ?');
+  }
+
+  save(r: CommandRecord): void {
+    this.upsert.run(r.id, r.node, r.task ?? null, r.type, r.issuedAt, r.status, JSON.stringify(r));
+  }
+
+  get(id: string): CommandRecord | undefined {
+    const row = this.byId.get(id);
+    return row ? (JSON.parse(row.body) as CommandRecord) : undefined;
+  }
+}

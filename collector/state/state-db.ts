@@ -1,0 +1,87 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS node_epochs (
+  node TEXT PRIMARY KEY,
+  epoch INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS commands (
+  id TEXT PRIMARY KEY,
+  node TEXT NOT NULL,
+  task TEXT,
+  type TEXT NOT NULL,
+  issued_ms INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  body TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS commands_by_issued ON commands (issued_ms);
+CREATE TABLE IF NOT EXISTS incidents (
+  id TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  body TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS incidents_by_fingerprint ON incidents (fingerprint, status);
+CREATE INDEX IF NOT EXISTS incidents_by_started ON incidents (started_ms);
+`;
+
+/**
+ * The collector's own state (fencing epochs, commands, incidents) in a small SQLite file beside the log
+ * store, so a collector restart loses none of it. Writes are tiny and rare next to log ingest.
+ */
+export class StateDb {
+  readonly db: Database.Database;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(DDL);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Per-node fencing epochs: a node's commands carry its epoch, and raising it fences older commands. */
+export class EpochStore {
+  private readonly get: Database.Statement<[string], { epoch: number }>;
+  private readonly put: Database.Statement<[string, number]>;
+  private readonly cache = new Map<string, number>();
+
+  constructor(state: StateDb) {
+    this.get = state.db.prepare('SELECT epoch FROM node_epochs WHERE node = ?');
+    this.put = state.db.prepare('INSERT INTO node_epochs (node, epoch) VALUES (?, ?) ON CONFLICT(node) DO UPDATE SET epoch = excluded.epoch');
+  }
+
+  epoch(node: string): number {
+    let e = this.cache.get(node);
+    if (e === undefined) {
+      e = this.get.get(node)?.epoch ?? 1;
+      this.cache.set(node, e);
+    }
+    return e;
+  }
+
+  /** Raises a node's epoch (after its tasks moved elsewhere while it was unreachable); returns the new one. */
+  raise(node: string): number {
+    const e = this.epoch(node) + 1;
+    this.put.run(node, e);
+    this.cache.set(node, e);
+    return e;
+  }
+
+  /** Adopts an epoch a node reports if it is higher (the collector's state was lost or restored). */
+  observe(node: string, epoch: number): void {
+    if (epoch > this.epoch(node)) {
+      this.put.run(node, epoch);
+      this.cache.set(node, epoch);
+    }
+  }
+}

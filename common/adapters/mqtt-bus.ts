@@ -1,0 +1,148 @@
+import type { IClientOptions, MqttClient } from 'mqtt';
+import type { Logger } from '../logger.js';
+import { topicMatches, type MessageBus, type MessageHandler, type PublishOptions } from '../message-bus.js';
+
+/** Connection settings of an MQTT control-channel client. */
+export interface MqttBusOptions {
+  url: string;
+  /** Stable across restarts, so the broker keeps the persistent session (queued QoS 1 messages). */
+  clientId: string;
+  username?: string;
+  password?: string;
+  will?: { topic: string; payload: string; retain: boolean };
+  /** Published (retained, QoS 1) after every connect, e.g. `online` on the status topic. */
+  birth?: { topic: string; payload: string; retain: boolean };
+  keepaliveSeconds?: number;
+  reconnectInitialMs?: number;
+  reconnectMaxMs?: number;
+}
+
+/**
+ * The control channel over mqtt.js: persistent session (clean: false), QoS 1, Last Will, and a PUBACK
+ * sent only after the subscriber's handler resolved (mqtt.js acks when `handleMessage` calls back, and its
+ * default calls back at once). Reconnects back off exponentially with jitter, which mqtt.js lacks
+ * (MQTT.js#561), and subscriptions are renewed whenever the broker reports no session (MQTT.js#1001).
+ */
+export class MqttBus implements MessageBus {
+  private client: MqttClient | undefined;
+  private readonly subs: Array<{ filter: string; handler: MessageHandler }> = [];
+  private readonly listeners: Array<(c: boolean) => void> = [];
+  private attempts = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private closing = false;
+
+  constructor(
+    private readonly options: MqttBusOptions,
+    private readonly logger: Logger,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  /** Connects (loading mqtt.js on first use); resolves on the first CONNACK or rejects on a refused login. */
+  async start(): Promise<void> {
+    const { default: mqtt } = await import('mqtt');
+    const o = this.options;
+    const opts: IClientOptions = {
+      clientId: o.clientId,
+      clean: false,
+      protocolVersion: 4,
+      keepalive: o.keepaliveSeconds ?? 15,
+      reconnectPeriod: 0, // reconnects are scheduled here, with jitter
+      connectTimeout: 10_000,
+      resubscribe: false,
+      ...(o.username !== undefined ? { username: o.username } : {}),
+      ...(o.password !== undefined ? { password: o.password } : {}),
+      ...(o.will ? { will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: 1, retain: o.will.retain } } : {}),
+    };
+    const client = mqtt.connect(o.url, opts);
+    this.client = client;
+    client.handleMessage = (packet, callback) => {
+      this.dispatch(packet.topic, packet.payload as Buffer).then(
+        () => callback(),
+        (err: unknown) => {
+          // not acked: the broker redelivers it on the next connection
+          this.logger.error('control message handler failed', { topic: packet.topic, err });
+        },
+      );
+    };
+    client.on('connect', (connack) => {
+      this.attempts = 0;
+      this.logger.info('mqtt connected', { url: o.url, sessionPresent: connack.sessionPresent });
+      // renewed on every connect: a broker restarted without persistence has forgotten them (MQTT.js#1001)
+      for (const s of this.subs) client.subscribe(s.filter, { qos: 1 });
+      if (o.birth) client.publish(o.birth.topic, o.birth.payload, { qos: 1, retain: o.birth.retain });
+      for (const l of this.listeners) l(true);
+    });
+    client.on('close', () => {
+      for (const l of this.listeners) l(false);
+      this.scheduleReconnect();
+    });
+    client.on('error', (err) => this.logger.warn('mqtt error', { err: err.message }));
+    await new Promise<void>((resolve, reject) => {
+      const onConnect = () => {
+        client.off('error', onError);
+        resolve();
+      };
+      const onError = (err: Error & { code?: number }) => {
+        // a refused login will not get better by retrying
+        if (err.code === 4 || err.code === 5 || err.code === 134 || err.code === 135) {
+          client.off('connect', onConnect);
+          this.closing = true;
+          client.end(true);
+          reject(new Error(`MQTT broker ${o.url} refused the connection: ${err.message} (check mqtt.username / mqtt.password)`));
+        }
+      };
+      client.once('connect', onConnect);
+      client.on('error', onError);
+      // an unreachable broker is not fatal: edge autonomy goes on and the client keeps retrying
+      client.once('close', () => resolve());
+    });
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closing || this.reconnectTimer) return;
+    const base = Math.min(this.options.reconnectMaxMs ?? 30_000, (this.options.reconnectInitialMs ?? 500) * 2 ** this.attempts++);
+    const delay = base / 2 + this.random() * (base / 2);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.closing) this.client?.reconnect();
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  private async dispatch(topic: string, payload: Buffer): Promise<void> {
+    for (const s of this.subs) if (topicMatches(s.filter, topic)) await s.handler(topic, payload);
+  }
+
+  publish(topic: string, payload: string | Buffer, options: PublishOptions = {}): Promise<void> {
+    const client = this.client;
+    if (!client) return Promise.reject(new Error('mqtt not started'));
+    return new Promise((resolve, reject) => {
+      client.publish(topic, payload, { qos: options.qos ?? 1, retain: options.retain ?? false }, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  async subscribe(filter: string, handler: MessageHandler): Promise<void> {
+    this.subs.push({ filter, handler });
+    const client = this.client;
+    if (client?.connected) {
+      await new Promise<void>((resolve, reject) => client.subscribe(filter, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+    }
+  }
+
+  onConnection(listener: (connected: boolean) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Closes cleanly: the Last Will is not published (publish `offline` yourself first if you want it). */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const client = this.client;
+    if (!client) return;
+    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+  }
+}

@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import { MqttBus } from '../../common/adapters/mqtt-bus.js';
+import type { Clock, Timers } from '../../common/clock.js';
+import type { Component } from '../../common/lifecycle.js';
+import type { Logger } from '../../common/logger.js';
+import { EDGEWATCH_VERSION } from '../../common/version.js';
+import { loadVerifyKey, type Command } from '../../protocol/commands.js';
+import type { LogRecord } from '../../protocol/log-record.js';
+import { parseTraceparent } from '../../protocol/trace-id.js';
+import { topics } from '../../protocol/topics.js';
+import { NodeLoad } from '../adapters/node-load.js';
+import type { ExporterConfig } from '../config.js';
+import type { RecordSink } from '../logs/pipeline.js';
+import type { TaskObserver } from '../supervisor/observer.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import { CommandExecutor } from './command-executor.js';
+import { CommandJournal } from './command-journal.js';
+import { ControlMetrics } from './control-metrics.js';
+import { TelemetryReporter } from './telemetry-reporter.js';
+
+/** What the control channel needs from the rest of the exporter (the supervisor is created after it). */
+export interface ControlDeps {
+  clock: Clock & Timers;
+  registry: Registry;
+  logger: Logger;
+  supervisor: () => Supervisor;
+  spool: () => { records: number; bytes: number };
+  /** Where the agent's own records go (the spool), so command actions show in the command's trace. */
+  sink: RecordSink | undefined;
+  baseDir: string;
+}
+
+function loadKeys(file: string | undefined, logger: Logger): Map<string, KeyObject> {
+  const keys = new Map<string, KeyObject>();
+  if (!file) {
+    logger.warn('commands.publicKeyFile is not set: every command will be rejected (unknown_key)');
+    return keys;
+  }
+  const { publicKey, keyId } = loadVerifyKey(readFileSync(file, 'utf8'));
+  keys.set(keyId, publicKey);
+  return keys;
+}
+
+/**
+ * The edge end of the MQTT control channel: status with a Last Will, heartbeats, task state, and signed
+ * commands executed through the supervisor. Absent `mqtt.url`, the exporter runs on its own.
+ */
+export function createControlChannel(config: ExporterConfig, deps: ControlDeps): { observer: TaskObserver; components: Component[] } | undefined {
+  const mqtt = config.mqtt;
+  if (!mqtt) return undefined;
+  const node = config.node;
+  const log = deps.logger.child({ component: 'control' });
+  const metrics = new ControlMetrics(deps.registry, node);
+  const bus = new MqttBus(
+    {
+      url: mqtt.url,
+      clientId: `edgewatch-exporter-${node}`,
+      ...(mqtt.username !== undefined ? { username: mqtt.username } : {}),
+      ...(mqtt.password !== undefined ? { password: mqtt.password } : {}),
+      will: { topic: topics.status(node), payload: 'offline', retain: true },
+      birth: { topic: topics.status(node), payload: 'online', retain: true },
+    },
+    log,
+  );
+  bus.onConnection((up) => metrics.connected(up));
+  const journal = new CommandJournal(config.state.dir);
+  const load = new NodeLoad();
+  const reporter = new TelemetryReporter(
+    bus,
+    {
+      tasks: () => deps.supervisor().describe(),
+      load: () => load.sample(),
+      spool: deps.spool,
+      epoch: () => journal.epoch,
+    },
+    { node, bootId: `${deps.clock.now().toString(36)}-${randomBytes(4).toString('hex')}`, version: EDGEWATCH_VERSION, heartbeatMs: mqtt.heartbeatSeconds * 1000, coalesceMs: 100, labels: config.labels },
+    deps.clock,
+    log,
+  );
+  const traceRecord = (cmd: Command | undefined, status: string, detail: string | undefined) => {
+    const tp = parseTraceparent(cmd?.traceparent);
+    if (!deps.sink || !cmd || !tp) return;
+    const record: LogRecord = {
+      ts: deps.clock.now(),
+      node,
+      task: cmd.task ?? '_agent',
+      stream: 'agent',
+      level: status === 'failed' || status === 'rejected' ? 'warn' : 'info',
+      msg: `command ${cmd.type}${cmd.task ? ` ${cmd.task}` : ''} ${status}${detail ? `: ${detail}` : ''}`,
+      trace_id: tp.traceId,
+      span_id: randomBytes(8).toString('hex'),
+      attrs: { command_id: cmd.id, command_type: cmd.type, status, parent_span_id: tp.spanId },
+    };
+    deps.sink.write(record);
+  };
+  const executor = new CommandExecutor(
+    { node, keys: loadKeys(config.commands?.publicKeyFile, log), clockSkewMs: 60_000, baseDir: deps.baseDir },
+    journal,
+    {
+      has: (t) => deps.supervisor().has(t),
+      startTask: (t) => deps.supervisor().startTask(t),
+      stopTask: (t) => deps.supervisor().stopTask(t),
+      restartTask: (t) => deps.supervisor().restartTask(t),
+      apply: (s) => deps.supervisor().apply(s),
+      rollback: (t, v) => deps.supervisor().rollback(t, v),
+      release: (t) => deps.supervisor().release(t),
+      currentSpec: (t) => deps.supervisor().currentSpec(t),
+      previousVersion: (t) => deps.supervisor().previousVersion(t),
+      snapshot: () => reporter.snapshot(),
+    },
+    deps.clock,
+    {
+      ack: (ack) => void bus.publish(topics.acks(node), JSON.stringify(ack), { qos: 1 }).catch((err) => log.warn('ack publish failed', { id: ack.id, err })),
+      outcome: (cmd, status, code, detail) => {
+        metrics.outcome(cmd?.type, status, code);
+        traceRecord(cmd, status, detail);
+      },
+    },
+    log,
+  );
+  const channel: Component = {
+    name: 'control',
+    async start() {
+      // journaled before returning, so the PUBACK that follows never covers an unrecorded command
+      await bus.subscribe(topics.commands(node), (_topic, payload) => executor.receive(payload));
+      await bus.start();
+      await reporter.start();
+      executor.resumeUnfinished();
+    },
+    async stop() {
+      reporter.stop();
+      await Promise.race([executor.idle(), new Promise((r) => deps.clock.setTimeout(() => r(undefined), 5000))]);
+      if (bus.connected) await bus.publish(topics.status(node), 'offline', { qos: 1, retain: true }).catch(() => undefined);
+      await bus.close();
+      journal.compact(deps.clock.now());
+    },
+  };
+  return { observer: reporter.observer(), components: [channel] };
+}
