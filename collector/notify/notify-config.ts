@@ -29,7 +29,7 @@ export const notifyConfigSchema = z
   .strictObject({
     webhooks: z.array(webhookConfigSchema).default([]),
     /** How receivers reach this collector: the base of each alert's generatorURL and of `externalURL`. */
-    externalURL: webhookUrl.optional(),
+    externalURL: z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL, e.g. "https://collector.example.net"').optional(),
     /** SQLite file of the delivery outbox; next to `store.path` when absent. */
     outboxPath: z.string().min(1).optional(),
   })
