@@ -213,8 +213,8 @@ export class WebhookNotifier implements Component {
     };
     // Signed per attempt: a retry after minutes still carries a timestamp the receiver accepts.
     if (t.config.secret) headers[SIGNATURE_HEADER] = signatureHeader(t.config.secret, d.body, now);
-    const request: Promise<void> = this.deps.http
-      .post(t.config.url, d.body, headers, t.config.timeoutSeconds * 1000)
+    // Wrapped so an HttpPost that throws instead of rejecting still counts as a failed attempt.
+    const request: Promise<void> = new Promise<HttpPostResponse>((resolve) => resolve(this.deps.http.post(t.config.url, d.body, headers, t.config.timeoutSeconds * 1000)))
       .then(classify, (err: unknown): Outcome => ({ kind: 'transient', reason: errorMessage(err) }))
       .then((outcome) => this.settle(t, d, attempt, outcome, now))
       .catch((err: unknown) => this.deps.logger.error('webhook delivery bookkeeping failed', { err, idempotencyKey: d.idempotencyKey }))
