@@ -27,16 +27,3 @@ export const duration = z
   }
   return ms;
 });
-
-/** Renders milliseconds the way the rule file writes them ("90s" → "1m30s"). */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  let rest = ms;
-  let out = '';
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    const n = Math.floor(rest / size);
-    if (n > 0) out += `${n}${unit}`;
-    rest -= n * size;
-  }
-  return rest > 0 ? `${out}${rest}ms` : out;
-}

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../../../../common/errors.js';
+import { parseDuration } from '../../../../collector/rules/durations.js';
+import { loadRules, loadRulesFile } from '../../../../collector/rules/rule-file.js';
+import type { RuleOf } from '../../../../collector/rules/rule-schema.js';
+import { fixture, repoRoot } from '../../../support/paths.js';
+
+function issuesOf(file: string): string[] {
+  try {
+    loadRulesFile(fixture(`rules/${file}`));
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+    return err.issues;
+  }
+  assert.fail(`${file} was accepted`);
+}
+
+describe('rule file', () => {
+  it('accepts every key of every kind', () => {
+    const rules = loadRulesFile(fixture('rules/good.yaml'));
+    assert.deepEqual(
+      rules.map((r) => `${r.name}:${r.kind}`),
+      ['api-5xx-streak:consecutive', 'queue-latency:baseline', 'errors:count', 'quiet-task:absence', 'loops:crashloop', 'panics:pattern', 'prometheus:alert'],
+    );
+    const streak = rules[0] as RuleOf<'consecutive'>;
+    assert.equal(streak.for, 10_000);
+    assert.equal(streak.keepFiringFor, 60_000);
+    assert.equal(streak.idle, 30 * 60_000);
+    assert.deepEqual(streak.ladder, ['restart', 'page']);
+    assert.equal(streak.match.status?.test(503), true);
+    assert.equal(streak.match.status?.test(404), false);
+    assert.deepEqual(streak.match.node, ['edge-1', 'edge-2']);
+    assert.equal(streak.match.msg?.flags, 'i');
+    const latency = rules[1] as RuleOf<'baseline'>;
+    assert.deepEqual([latency.method, latency.field, latency.warmup.duration, latency.by], ['zscore', 'attrs.queue_ms', 3_600_000, ['service']]);
+    assert.equal(latency.match?.status?.test(204), true);
+    assert.deepEqual((rules[3] as RuleOf<'absence'>).ladder, ['page']);
+    assert.deepEqual((rules[4] as RuleOf<'crashloop'>).ladder, ['migrate', 'page']);
+    assert.deepEqual((rules[5] as RuleOf<'pattern'>).ladder, [], 'no action, no ladder');
+  });
+
+  it('fills in the documented defaults', () => {
+    const [streak, beat, mirror] = loadRules(`
+rules:
+  - {name: a, kind: consecutive, match: {status: 500}, count: 2}
+  - {name: b, kind: absence, lease: 30s}
+  - {name: c, kind: alert, match: {alertname: X}}
+`);
+    assert.deepEqual(
+      { by: streak!.by, for: streak!.for, keep: streak!.keepFiringFor, severity: streak!.severity, action: streak!.action, ladder: streak!.ladder, maxKeys: streak!.maxKeys, idle: streak!.idle },
+      { by: ['node', 'task'], for: 0, keep: 0, severity: 'warning', action: 'none', ladder: [], maxKeys: 10_000, idle: 3_600_000 },
+    );
+    assert.deepEqual(beat!.by, ['node'], 'a heartbeat has only a node');
+    assert.deepEqual([mirror!.by, mirror!.severity], [[], undefined], 'an alert is its own key and keeps its own severity');
+  });
+
+  it('the default rules in alerts/collector-rules.yml load, one per kind the design asks for', () => {
+    const rules = loadRulesFile(join(repoRoot, 'alerts', 'collector-rules.yml'));
+    assert.deepEqual(
+      rules.map((r) => `${r.name} ${r.kind} ${r.action}`),
+      [
+        'consecutive-5xx consecutive restart',
+        'latency-up-300pct baseline rollback',
+        'node-heartbeat-lost absence migrate',
+        'crash-loop crashloop rollback',
+        'error-log-burst count none',
+        'out-of-memory pattern none',
+      ],
+    );
+    const latency = rules[1] as RuleOf<'baseline'>;
+    assert.deepEqual([latency.method, latency.threshold], ['ratio', 4], 'latency up 300% = 4x the baseline');
+    assert.equal((rules[0] as RuleOf<'consecutive'>).count, 6, 'more than 5 in a row');
+    assert.equal((rules[2] as RuleOf<'absence'>).lease, 30_000);
+  });
+
+  const cases: Array<[string, RegExp]> = [
+    ['bad-unknown-key.yaml', /^rules\[0\] \(latency\): unknown key "treshold"/],
+    ['bad-kind.yaml', /^rules\[0\] \(spikes\)\.kind: must be one of "consecutive" \| "baseline" \| "count" \| "absence" \| "crashloop" \| "pattern" \| "alert"$/],
+    ['bad-duration.yaml', /^rules\[0\] \(streak\)\.for: must be a duration like "30s", "5m" or "1h", got "5 minutes"$/],
+    ['bad-status-matcher.yaml', /^rules\[0\] \(streak\)\.match\.status: must be a number, a list of numbers, a comparison like ">=500" or a class like "5xx", got "above 500"$/],
+    ['bad-regex.yaml', /^rules\[0\] \(oom\)\.match\.msg: is not a valid regular expression: /],
+    ['bad-ladder.yaml', /^rules\[0\] \(streak\)\.ladder: must start with the rule's action "restart", e\.g\. \[restart, page\]$/],
+    ['bad-duplicate-name.yaml', /^rules\[1\] \(streak\)\.name: duplicate rule name "streak" \(also rules\[0\]\): names must be unique$/],
+    ['bad-ratio-threshold.yaml', /^rules\[0\] \(latency\)\.threshold: a ratio threshold must be > 1 \(4 means the current value is 4 times its baseline: up 300%\)$/],
+    ['bad-template.yaml', /^rules\[0\] \(streak\)\.annotations\.summary: unknown placeholder "\{\{ nodename \}\}": use \{\{node\}\}, \{\{task\}\}/],
+    ['bad-pattern-for.yaml', /^rules\[0\] \(oom\)\.for: a pattern fires on a matching line, so it is never pending: remove "for"/],
+    ['bad-level.yaml', /^rules\[0\] \(errors\)\.match\.level: must be a level or a list of levels \(trace, debug, info, warn, error, fatal\), got "critical"$/],
+    ['bad-missing-count.yaml', /^rules\[0\] \(streak\)\.count: is required \(number\)$/],
+    ['bad-matcher-key.yaml', /^rules\[0\] \(streak\)\.match\.code: unknown matcher "code" \(use status, duration_ms, level, msg, node, task, service or attrs\.NAME\)$/],
+    ['bad-action.yaml', /^rules\[0\] \(streak\)\.action: must be one of "restart" \| "rollback" \| "migrate" \| "page" \| "none"$/],
+    ['bad-yaml.yaml', /^YAML syntax \(line \d+\)/],
+  ];
+  for (const [file, message] of cases) {
+    it(`${file} is refused with a message naming the rule, the key and the fix`, () => {
+      const issues = issuesOf(file);
+      assert.ok(issues.some((i) => message.test(i)), `issues were:\n  ${issues.join('\n  ')}`);
+    });
+  }
+
+  it('names the file when it cannot be read, and asks for rules: in an empty one', () => {
+    assert.throws(() => loadRulesFile('/nonexistent/rules.yml'), /\/nonexistent\/rules\.yml: invalid configuration\n {2}cannot read the file/);
+    assert.throws(() => loadRules('', 'empty.yml'), /empty\.yml: invalid configuration\n {2}rules: is required \(array\)/);
+  });
+
+  it('parses Prometheus-style durations', () => {
+    assert.deepEqual(['30s', '5m', '1h', '1h30m', '500ms', '1.5s', '2d', '0', '0s'].map(parseDuration), [30_000, 300_000, 3_600_000, 5_400_000, 500, 1500, 172_800_000, 0, 0]);
+    assert.deepEqual(['5', '5 m', '-1s', '1w', ''].map(parseDuration), [undefined, undefined, undefined, undefined, undefined]);
+  });
+});
