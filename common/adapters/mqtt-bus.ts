@@ -137,6 +137,15 @@ export class MqttBus implements MessageBus {
     this.listeners.push(listener);
   }
 
+  /** Drops the connection without a DISCONNECT packet, as a lost link would (the broker publishes the Will). */
+  async abort(): Promise<void> {
+    this.closing = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const client = this.client;
+    if (!client) return;
+    await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+  }
+
   /** Closes cleanly: the Last Will is not published (publish `offline` yourself first if you want it). */
   async close(): Promise<void> {
     this.closing = true;
