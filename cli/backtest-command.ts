@@ -43,21 +43,31 @@ Output (stdout, CSV):
   onset             1 only on the row where an episode starts (the rule went to firing on it)
   A summary (rows, episodes, rows firing) goes to stderr.
 
-Example:
-  $ cat latency.csv
-  timestamp,value
-  2026-01-01T12:00:00Z,20
-  2026-01-01T12:00:10Z,22
-  ...
-  $ edgewatch backtest --rules alerts/collector-rules.yml --rule latency-up-300pct --input latency.csv
+Example (test/fixtures/backtest/status-5xx.csv: the status codes one task answered):
+  $ edgewatch backtest --rules alerts/collector-rules.yml --rule consecutive-5xx \\
+      --input test/fixtures/backtest/status-5xx.csv
   timestamp,value,firing,onset
-  2026-01-01T12:00:00Z,20,0,0
-  ...
-  2026-01-01T12:41:10Z,95,1,1
+  2026-01-01T12:00:00Z,200,0,0
+  2026-01-01T12:00:01Z,503,0,0
+  2026-01-01T12:00:02Z,503,0,0
+  2026-01-01T12:00:03Z,500,0,0
+  2026-01-01T12:00:04Z,502,0,0
+  2026-01-01T12:00:05Z,503,0,0
+  2026-01-01T12:00:06Z,503,1,1      <- the 6th 5xx in a row: the episode starts
+  2026-01-01T12:00:07Z,503,1,0
+  2026-01-01T12:00:08Z,200,0,0      <- a success resolves it
+  rule consecutive-5xx (consecutive): 9 rows, 1 episode(s), firing on 2 row(s)   (stderr)
 
-Tuning: count the onsets. Too many on data you know was healthy: raise threshold or count, lengthen
-for:, or (baseline) smooth more with currentSamples. An incident you know about with no onset, or one
-that comes late: lower them or shorten for:. keepFiringFor: merges episodes that flap into one.
+Tuning: replay a stretch you know (a healthy day, a past incident) and count the onsets.
+  - onsets on healthy data: raise threshold or count, lengthen for:, or (baseline) smooth more with
+    currentSamples or set minValue
+  - no onset for an incident you know about, or one that comes late: lower them, shorten for:
+  - one incident split into several episodes (flapping): set keepFiringFor:
+  Compare two versions of a rule side by side:
+    diff <(edgewatch backtest --rules old.yml --rule R --input day.csv) \\
+         <(edgewatch backtest --rules new.yml --rule R --input day.csv)
+  Like a promtool test, a saved output is a regression test: keep it beside the CSV and diff again
+  after each change to the rule.
 Exit status: 0 on success; 2 on bad usage, a bad rule file, an unknown rule (the names are listed) or
 unreadable input (the line and what is wrong are named).
 `,
