@@ -18,6 +18,10 @@ export function labelOf(signal: Signal, name: string): string | undefined {
 }
 
 const SEPARATOR = '\u001f';
+/** Keys remembered by a keyer before it starts over (the rules' own tables are bounded by maxKeys). */
+const MAX_INTERNED = 100_000;
+
+type Tree = Map<string, Tree | string>;
 
 /**
  * Builds a signal's key for one `by:` list. Rules with the same `by:` share a keyer, and it remembers the
@@ -26,6 +30,8 @@ const SEPARATOR = '\u001f';
 export class Keyer {
   private lastSignal: Signal | undefined;
   private lastKey: string | undefined;
+  private readonly interned: Tree = new Map();
+  private internedKeys = 0;
 
   constructor(readonly by: readonly string[]) {}
 
@@ -52,13 +58,32 @@ export class Keyer {
   private build(signal: Signal): string | undefined {
     const by = this.by;
     if (by.length === 1) return labelOf(signal, by[0]!) || undefined;
-    let key = '';
+    // Walk a tree of label values to an interned key: a known key costs a few short-string lookups and
+    // no allocation, where concatenating would build (and hash) a new string for every event.
+    let level = this.interned;
     let any = false;
-    for (let i = 0; i < by.length; i++) {
-      const v = labelOf(signal, by[i]!);
+    for (let i = 0; i < by.length - 1; i++) {
+      const v = labelOf(signal, by[i]!) ?? '';
       if (v) any = true;
-      key = i === 0 ? (v ?? '') : key + SEPARATOR + (v ?? '');
+      let next = level.get(v) as Tree | undefined;
+      if (next === undefined) level.set(v, (next = new Map()));
+      level = next;
     }
-    return any ? key : undefined;
+    const last = labelOf(signal, by[by.length - 1]!) ?? '';
+    if (!any && !last) return undefined;
+    const key = level.get(last);
+    if (typeof key === 'string') return key;
+    return this.intern(signal, level, last);
+  }
+
+  private intern(signal: Signal, leaf: Tree, last: string): string {
+    // Bounded like the rule tables: past the cap the tree starts over (keys are equal by value anyway).
+    if (++this.internedKeys > MAX_INTERNED) {
+      this.interned.clear();
+      this.internedKeys = 1;
+    }
+    const key = this.by.map((name) => labelOf(signal, name) ?? '').join(SEPARATOR);
+    leaf.set(last, key);
+    return key;
   }
 }

@@ -110,3 +110,26 @@ rules:
     assert.deepEqual(seen, ['1 two', '1 fives', '2 three']);
   });
 });
+
+describe('rule keys', () => {
+  it('are the same for the same labels however the signal arrives, and differ per label value', async () => {
+    const { Keyer } = await import('../../../../collector/rules/keyer.js');
+    const keyer = new Keyer(['node', 'task']);
+    const a = keyer.key({ ...req(200), at: T0 });
+    keyer.forget();
+    const b = keyer.key({ kind: 'restart', node: 'edge-1', task: 'api', reason: 'Error', at: T0 });
+    keyer.forget();
+    const c = keyer.key({ ...req(200, { task: 'db' }), at: T0 });
+    keyer.forget();
+    const d = keyer.key({ kind: 'value', value: 1, labels: { node: 'edge-1', task: 'api' }, at: T0 });
+    assert.equal(a, b);
+    assert.equal(a, d);
+    assert.notEqual(a, c);
+    for (let i = 0; i < 100_001; i++) {
+      keyer.forget();
+      keyer.key({ ...req(200, { task: `t${i}` }), at: T0 });
+    }
+    keyer.forget();
+    assert.equal(keyer.key({ ...req(200), at: T0 }), a, 'the same key after the intern cache started over');
+  });
+});
