@@ -146,12 +146,21 @@ export class MqttBus implements MessageBus {
     await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
   }
 
-  /** Closes cleanly: the Last Will is not published (publish `offline` yourself first if you want it). */
-  async close(): Promise<void> {
+  /**
+   * Closes cleanly (the Last Will is not published: publish `offline` yourself first if you want it),
+   * waiting up to `graceMs` for in-flight QoS 1 messages, then dropping the connection.
+   */
+  async close(graceMs = 2000): Promise<void> {
     this.closing = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     const client = this.client;
     if (!client) return;
-    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => client.end(true, {}, () => resolve()), graceMs);
+      client.end(false, {}, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }

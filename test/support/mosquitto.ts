@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { requireBinary } from './components.js';
 import { freePort } from './ports.js';
@@ -46,7 +47,11 @@ export class OwnMosquitto {
     if (bin.skip) return { skip: bin.skip };
     const port = await freePort();
     const conf = join(dir, 'mosquitto.conf');
-    writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'autosave_interval 1', 'log_dest none', ''].join('\n'));
+    // `user`: started as root, Mosquitto drops to user "mosquitto", which cannot write the test's folder
+    writeFileSync(
+      conf,
+      [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'autosave_interval 1', `user ${userInfo().username}`, 'log_dest none', ''].join('\n'),
+    );
     const m = new OwnMosquitto(port, conf);
     await m.start();
     return m;
