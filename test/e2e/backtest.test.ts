@@ -10,20 +10,24 @@ import { repoRoot } from '../support/paths.js';
 const distRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 function backtest(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  return cli(undefined, 'backtest', ...args);
+}
+
+function cli(stdin: string | undefined, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const [cmd, argv] =
     basename(distRoot) === 'dist'
-      ? [join(repoRoot, 'bin', 'edgewatch'), ['backtest', ...args]]
+      ? [join(repoRoot, 'bin', 'edgewatch'), args]
       : [
           process.execPath,
           [
             '--input-type=module',
             '-e',
             `const { main } = await import(${JSON.stringify(join(distRoot, 'cli', 'main.js'))}); process.exitCode = await main(process.argv.slice(1));`,
-            'backtest',
+            '--',
             ...args,
           ],
         ];
-  const r = spawnSync(cmd, argv, { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(cmd, argv, { cwd: repoRoot, encoding: 'utf8', timeout: 30_000, ...(stdin === undefined ? {} : { input: stdin }) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -70,6 +74,13 @@ describe('edgewatch backtest', () => {
     const r = backtest('--rules', RULES, '--rule', 'offline', '--input', input('heartbeat.csv'));
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n').slice(1).map((l) => l.split(',').slice(2).join('')), ['00', '00', '00', '00', '00', '11', '10', '00', '00']);
+  });
+
+  it('reads the input from stdin with --input -, and is listed in edgewatch --help', () => {
+    const r = cli('1767225600,1\n1767225640,0\n', 'backtest', '--rules', RULES, '--rule', 'offline', '--input', '-');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'timestamp,value,firing,onset\n1767225600,1,0,0\n1767225640,0,1,1\n');
+    assert.match(cli(undefined, '--help').stdout, /^ {2}backtest +replay a recorded series/m);
   });
 
   it('the example in --help is what the default rule file does', () => {
