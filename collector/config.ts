@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { alertmanagerInputConfigSchema } from './api/alertmanager-route.js';
+import { notifyConfigSchema } from './notify/notify-config.js';
 import { byteSize, hostPort, parseYamlConfig } from '../common/config.js';
 import { ConfigError, errorMessage } from '../common/errors.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
-const webhookUrl = z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL, e.g. "http://alertmanager-receiver:9095/hook"');
 
 /** Limits that keep one bad or hostile forward client from hurting the others (docs.fluentd.org, input/forward). */
 const forwardLimits = z
@@ -86,11 +87,28 @@ export const collectorConfigSchema = z.strictObject({
     .prefault({}),
   nodes: z.strictObject({ leaseSeconds: z.number().min(1).default(30) }).prefault({}),
   rules: z.strictObject({ file: z.string().min(1).optional() }).prefault({}),
-  notify: z
+  remediation: z
     .strictObject({
-      webhooks: z.array(z.strictObject({ url: webhookUrl, timeoutSeconds: z.number().min(0.1).default(10) })).default([]),
+      /** Record what would have been done ("would have restarted") without sending commands. */
+      dryRun: z.boolean().default(false),
+      verifySeconds: z.number().min(0.1).default(30),
+      cooldownSeconds: z.number().min(0).default(300),
+      ratePerMinute: z.number().min(0.01).default(30),
+      burst: z.number().int().min(1).default(10),
+      breaker: z
+        .strictObject({
+          openShare: z.number().gt(0).max(1).default(0.5),
+          closeShare: z.number().min(0).max(1).default(0.3),
+          minNodes: z.number().int().min(1).default(3),
+        })
+        .prefault({})
+        .refine((b) => b.closeShare <= b.openShare, { message: 'closeShare must be <= openShare', path: ['closeShare'] }),
+      flap: z.strictObject({ maxIncidents: z.number().int().min(1).default(3), windowMinutes: z.number().min(1).default(30) }).prefault({}),
+      migrationTimeoutSeconds: z.number().min(1).default(120),
     })
     .prefault({}),
+  notify: notifyConfigSchema,
+  alertmanager: alertmanagerInputConfigSchema,
   store,
 });
 

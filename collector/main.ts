@@ -1,15 +1,16 @@
+import { dirname, join } from 'node:path';
 import { Registry } from 'prom-client';
 import { systemClock, type Clock, type Timers } from '../common/clock.js';
-import { Lifecycle } from '../common/lifecycle.js';
+import { Lifecycle, type Component } from '../common/lifecycle.js';
 import type { Logger } from '../common/logger.js';
-import { dirname, join } from 'node:path';
 import { controlRoutes } from './api/control-routes.js';
 import { CollectorHttpServer } from './api/http-server.js';
 import { queryRoutes } from './api/query-routes.js';
 import type { CollectorConfig } from './config.js';
+import { createControlPlane, type ControlPlane } from './control/control-plane.js';
+import { createDetection } from './detection.js';
 import { ForwardServer } from './ingest/forward/forward-server.js';
 import { CollectorMetrics } from './metrics/collector-metrics.js';
-import { createControlPlane, type ControlPlane } from './control/control-plane.js';
 import { ingestPipeline } from './pipeline/ingest-pipeline.js';
 import { internalWriter } from './pipeline/internal-events.js';
 import { stage } from './pipeline/stage.js';
@@ -18,13 +19,14 @@ import type { EventStore } from './store/event-store.js';
 import { RetentionLoop } from './store/retention-loop.js';
 import { SqliteEventStore } from './store/sqlite-store.js';
 
-/** A running collector: its ports, registry and store, and how to stop it. */
+/** A running collector: its ports, registry, store and control plane, and how to stop it. */
 export interface RunningCollector {
   readonly httpPort: number;
   readonly forwardPort: number;
   readonly registry: Registry;
   readonly store: EventStore;
   readonly control: ControlPlane;
+  readonly detection: ReturnType<typeof createDetection>;
   stop(): Promise<void>;
 }
 
@@ -34,7 +36,11 @@ export interface CollectorRuntime {
   clock?: Clock & Timers;
 }
 
-/** Composition root of the collector: opens the store, builds the pipeline and servers, starts them in order. */
+/**
+ * Composition root of the collector. Log events enter at the forward server, run the ingest pipeline
+ * (normalise → dedup → persist → evaluate rules), rules open incidents, the remediator sends commands
+ * through the control plane, and webhooks go out from the notifier.
+ */
 export async function startCollector(config: CollectorConfig, runtime: CollectorRuntime): Promise<RunningCollector> {
   const clock = runtime.clock ?? systemClock;
   const logger = runtime.logger;
@@ -47,10 +53,13 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     maxBytes: config.store.retention.maxBytes,
     dedupWindowMs: config.store.dedupWindowHours * 3_600_000,
   });
-  const metrics = new CollectorMetrics(registry, () => store.stats());
   const state = new StateDb(config.store.path === ':memory:' ? ':memory:' : join(dirname(config.store.path), 'state.db'));
-  // the control plane needs the pipeline (for its own trace records) and the pipeline feeds it: bound late
+  const metrics = new CollectorMetrics(registry, () => store.stats());
+
+  // The pipeline feeds the control plane and the detection stages, and they write their own records
+  // through it: the late-bound references break that cycle.
   let control: ControlPlane | undefined;
+  let detection: ReturnType<typeof createDetection> | undefined;
   const pipeline = ingestPipeline({
     store,
     after: [
@@ -59,6 +68,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
         if (node !== undefined) control?.logSeen(node, ctx.now);
         return batch;
       }),
+      stage('detect', (ctx, batch) => (detection ? detection.evaluate.exec(ctx, batch) : batch)),
     ],
     observer: {
       stored: (input, records) => metrics.ingested(input, records),
@@ -67,6 +77,17 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
       entryRejected: (reason) => metrics.rejected(reason),
     },
   });
+  control = createControlPlane(config, {
+    clock,
+    registry,
+    logger,
+    state,
+    writeInternal: internalWriter(pipeline, () => clock.now()),
+    onSignals: (signals) => detection?.onSignals(signals),
+    onTick: (now) => detection?.onTick(now),
+  });
+  detection = createDetection(config, { store, state, control, registry, clock, logger });
+
   const retention = new RetentionLoop(
     store,
     config.store.retention.checkIntervalSeconds * 1000,
@@ -78,26 +99,16 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     },
     logger.child({ component: 'store' }),
   );
-  const writeInternal = internalWriter(pipeline, () => clock.now());
-  control = createControlPlane(config, {
-    clock,
-    registry,
-    logger,
-    state,
-    writeInternal,
-    onSignals: () => undefined,
-    onTick: () => undefined,
-  });
   const forward = new ForwardServer(config.forward, { pipeline, metrics, clock, timers: clock, logger: logger.child({ component: 'forward' }) });
   let ready = false;
   const http = new CollectorHttpServer(
     config.http.listen,
-    [queryRoutes(store, clock), controlRoutes(control)],
+    [...detection.routes, queryRoutes(store, clock), controlRoutes(control)],
     registry,
     () => (ready ? { ok: true } : { ok: false, reason: 'starting' }),
     logger.child({ component: 'http' }),
   );
-  const storeComponent = {
+  const storeComponent: Component = {
     name: 'store',
     start() {},
     stop() {
@@ -108,14 +119,13 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   const lifecycle = new Lifecycle(logger);
   try {
     // Stopped in reverse: inputs stop (in-flight chunks finish and are acked) before the store closes.
-    await lifecycle.start([storeComponent, retention, control.component, http, forward]);
+    await lifecycle.start([storeComponent, retention, ...detection.components, control.component, http, forward]);
   } catch (err) {
     await lifecycle.stop();
-    store.close();
     throw err;
   }
   ready = true;
-  logger.info('collector started', { store: config.store.path, records: store.stats().records });
+  logger.info('collector started', { store: config.store.path, records: store.stats().records, broker: control.brokerUrl() });
   return {
     get httpPort() {
       return http.port;
@@ -123,9 +133,10 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     get forwardPort() {
       return forward.port;
     },
-    control,
     registry,
     store,
+    control,
+    detection,
     async stop() {
       ready = false;
       await lifecycle.stop();

@@ -78,6 +78,11 @@ export const taskSpecSchema = z.strictObject({
     .strictObject({ limits: z.strictObject({ memory: byteSize.optional() }).default({}) })
     .default({ limits: {} }),
   labels: z.record(z.string(), z.string()).default({}),
+  /** Where the cloud may move this task (migration): node labels it needs, node taints it tolerates. */
+  nodeSelector: z.record(z.string(), z.string()).default({}),
+  tolerations: z
+    .array(z.strictObject({ key: z.string().min(1), value: z.string().optional(), effect: z.enum(['NoSchedule', 'NoExecute']).optional() }))
+    .default([]),
   schedule: cronExpression.optional(),
   backoffLimit: z.number().int().min(0).default(6),
   logs: z
@@ -129,6 +134,8 @@ export const exporterConfigSchema = z
       .optional(),
     commands: z.strictObject({ publicKeyFile: z.string().min(1) }).optional(),
     labels: z.record(z.string(), z.string()).default({}),
+    taints: z.array(z.strictObject({ key: z.string().min(1), value: z.string().optional(), effect: z.enum(['NoSchedule', 'NoExecute']) })).default([]),
+    capacity: z.strictObject({ tasks: z.number().int().min(0).default(64) }).default({ tasks: 64 }),
     spool: z
       .strictObject({
         dir: z.string().min(1).default('./data/spool'),

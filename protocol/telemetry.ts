@@ -12,8 +12,11 @@ export const taskStatusSchema = z.object({
   lastExit: z
     .object({ outcome: z.string(), code: z.number().nullable(), signal: z.string().nullable(), at: z.number(), message: z.string().optional() })
     .optional(),
+  lastRestartReason: z.string().optional(),
   job: z.boolean(),
   labels: z.record(z.string(), z.string()).optional(),
+  /** The task's full spec, so the cloud can run it elsewhere (migration). */
+  spec: z.record(z.string(), z.unknown()).optional(),
   memoryLimitBytes: z.number().optional(),
 });
 export type TaskStatusWire = z.output<typeof taskStatusSchema>;
@@ -38,6 +41,9 @@ export const heartbeatSchema = z.object({
   /** Round trip of the previous heartbeat through the broker, ms. */
   linkLatencyMs: z.number().nonnegative().optional(),
   labels: z.record(z.string(), z.string()).default({}),
+  taints: z.array(z.object({ key: z.string(), value: z.string().optional(), effect: z.enum(['NoSchedule', 'NoExecute']) })).default([]),
+  /** How many tasks the node accepts (placement capacity). */
+  maxTasks: z.number().int().nonnegative().default(64),
   epoch: z.number().int().nonnegative(),
   version: z.string().max(64),
 });

@@ -13,6 +13,11 @@ export interface NodeState {
   load?: Heartbeat['load'];
   linkLatencyMs?: number;
   labels: Record<string, string>;
+  taints: Heartbeat['taints'];
+  maxTasks: number;
+  /** EWMA forecasts of CPU and memory utilisation (0..1), for placement. */
+  cpuForecast?: number;
+  memoryForecast?: number;
   epoch?: number;
   tasks: Map<string, TaskStatusWire>;
   /** Last time a log record of this node arrived over the forward input (a separate path from MQTT). */
@@ -21,6 +26,9 @@ export interface NodeState {
   lastReturn?: 'link_outage' | 'exporter_restart';
   offlineCause?: 'last_will' | 'lease_expired' | 'clean_shutdown';
 }
+
+/** EWMA weight of each heartbeat in the load forecasts (about the last 10 heartbeats). */
+const FORECAST_ALPHA = 0.2;
 
 /** What handling a state message produced: signals for the rules, and whether a snapshot is needed. */
 export interface StateResult {
@@ -41,7 +49,7 @@ export class NodeRegistry {
   private entry(node: string, now: number): NodeState {
     let n = this.nodes.get(node);
     if (!n) {
-      n = { node, status: 'unknown', statusSinceMs: now, labels: {}, tasks: new Map() };
+      n = { node, status: 'unknown', statusSinceMs: now, labels: {}, taints: [], maxTasks: 0, tasks: new Map() };
       this.nodes.set(node, n);
     }
     return n;
@@ -74,6 +82,11 @@ export class NodeRegistry {
     n.lastHeartbeatMs = now;
     n.load = hb.load;
     n.labels = hb.labels;
+    n.taints = hb.taints;
+    n.maxTasks = hb.maxTasks;
+    const mem = hb.load.memoryTotalBytes > 0 ? hb.load.memoryBytes / hb.load.memoryTotalBytes : 0;
+    n.cpuForecast = n.cpuForecast === undefined ? hb.load.cpu : FORECAST_ALPHA * hb.load.cpu + (1 - FORECAST_ALPHA) * n.cpuForecast;
+    n.memoryForecast = n.memoryForecast === undefined ? mem : FORECAST_ALPHA * mem + (1 - FORECAST_ALPHA) * n.memoryForecast;
     n.epoch = hb.epoch;
     if (hb.linkLatencyMs !== undefined) n.linkLatencyMs = hb.linkLatencyMs;
     return { kind: 'heartbeat', at: now, node: hb.node };
@@ -104,7 +117,7 @@ export class NodeRegistry {
     out.push(task);
     const restarts = before ? t.restarts - before.restarts : 0;
     for (let i = 0; i < restarts; i++) {
-      const r: RestartSignal = { kind: 'restart', at: now, node: n.node, task: t.name, reason: t.lastExit?.outcome ?? 'unknown' };
+      const r: RestartSignal = { kind: 'restart', at: now, node: n.node, task: t.name, reason: t.lastRestartReason ?? 'Error' };
       out.push(r);
     }
   }

@@ -93,6 +93,18 @@ export class RuleEngine {
     return out.length === 0 ? NONE : out;
   }
 
+  /** Forgets a rule's key (see {@link RuleEvaluator.forget}); false when the rule or key is unknown. */
+  forget(rule: string, key: string): boolean {
+    return this.evaluators.find((e) => e.name === rule)?.forget(key) ?? false;
+  }
+
+  /** Whether a rule's key is firing now. */
+  isFiring(rule: string, key: string): boolean {
+    const out: RuleTransition[] = [];
+    this.evaluators.find((e) => e.name === rule)?.active(out);
+    return out.some((t) => t.key === key);
+  }
+
   /** Every alert firing now, one `firing` transition per rule and key (as of when it fired). */
   active(): RuleTransition[] {
     const out: RuleTransition[] = [];

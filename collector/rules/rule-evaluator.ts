@@ -91,6 +91,20 @@ export abstract class RuleEvaluator<S extends AlertState = AlertState> {
     return false;
   }
 
+  /**
+   * Forgets one key (by its transition key) without a transition: after a remediation step the rule must
+   * see fresh evidence to fire again, so the incident can tell "fixed" from "still broken".
+   */
+  forget(transitionKey: string): boolean {
+    for (const s of this.table.values()) {
+      if ((s.id ??= this.transitionKey(s)) !== transitionKey) continue;
+      if (s.phase === FIRING) this.firing--;
+      this.table.delete(s.key);
+      return true;
+    }
+    return false;
+  }
+
   /** Pushes a `firing` transition (as of when it fired) for every firing key. */
   active(out: RuleTransition[]): void {
     for (const s of this.table.values()) if (s.phase === FIRING) out.push(this.transition(s, 'firing', s.firedAt));

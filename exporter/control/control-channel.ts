@@ -76,7 +76,7 @@ export function createControlChannel(config: ExporterConfig, deps: ControlDeps):
       spool: deps.spool,
       epoch: () => journal.epoch,
     },
-    { node, bootId: `${deps.clock.now().toString(36)}-${randomBytes(4).toString('hex')}`, version: EDGEWATCH_VERSION, heartbeatMs: mqtt.heartbeatSeconds * 1000, coalesceMs: 100, labels: config.labels },
+    { node, bootId: `${deps.clock.now().toString(36)}-${randomBytes(4).toString('hex')}`, version: EDGEWATCH_VERSION, heartbeatMs: mqtt.heartbeatSeconds * 1000, coalesceMs: 100, labels: config.labels, taints: config.taints, maxTasks: config.capacity.tasks },
     deps.clock,
     log,
   );

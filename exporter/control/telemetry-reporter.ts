@@ -22,6 +22,8 @@ export interface TelemetryOptions {
   /** Task changes within this window go out as one delta. */
   coalesceMs: number;
   labels: Record<string, string>;
+  taints: Heartbeat['taints'];
+  maxTasks: number;
 }
 
 /**
@@ -124,6 +126,8 @@ export class TelemetryReporter {
       bootId: this.options.bootId,
       load: { ...this.sources.load(), tasks: this.sources.tasks().length, spoolRecords: spool.records, spoolBytes: spool.bytes },
       labels: this.options.labels,
+      taints: this.options.taints,
+      maxTasks: this.options.maxTasks,
       epoch: this.sources.epoch(),
       version: this.options.version,
     };

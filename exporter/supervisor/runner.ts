@@ -24,6 +24,8 @@ export interface TaskStatus {
   startedAt?: number;
   restarts: number;
   lastExit?: { outcome: string; code: number | null; signal: string | null; at: number; message?: string };
+  /** Why the last restart happened (Error, OOMKilled, Unhealthy, Command, Updated, Completed). */
+  lastRestartReason?: string;
   job: boolean;
 }
 
@@ -33,6 +35,7 @@ export abstract class Runner {
   protected stateValue: TaskState = 'pending';
   protected launchTimer: TimerHandle | undefined;
   protected restarts = 0;
+  protected lastRestartReason: RestartReason | undefined;
   protected lastExit: TaskStatus['lastExit'];
   private exitWaiters: Array<() => void> = [];
   protected readonly log: Logger;
@@ -69,6 +72,7 @@ export abstract class Runner {
       s.startedAt = this.exec!.startedAt;
     }
     if (this.lastExit) s.lastExit = this.lastExit;
+    if (this.lastRestartReason) s.lastRestartReason = this.lastRestartReason;
     return s;
   }
 
@@ -102,6 +106,7 @@ export abstract class Runner {
     const lines = this.deps.linesFor(spec);
     if (reason) {
       this.restarts++;
+      this.lastRestartReason = reason;
       this.deps.observer.restarted?.(spec.name, reason);
     }
     this.exec = new Execution(spec, this.deps.envFor(spec), this.deps, {

@@ -85,11 +85,11 @@ export class Supervisor {
   }
 
   /** Status plus the placement facts the cloud needs (labels, memory limit) of every task. */
-  describe(): Array<TaskStatus & { labels: Record<string, string>; memoryLimitBytes?: number }> {
+  describe(): Array<TaskStatus & { labels: Record<string, string>; memoryLimitBytes?: number; spec: Record<string, unknown> }> {
     return this.list().map((s) => {
       const spec = this.runners.get(s.name)!.spec;
       const limit = spec.resources.limits.memory;
-      return { ...s, labels: spec.labels, ...(limit !== undefined ? { memoryLimitBytes: limit } : {}) };
+      return { ...s, labels: spec.labels, spec: spec as unknown as Record<string, unknown>, ...(limit !== undefined ? { memoryLimitBytes: limit } : {}) };
     });
   }
 

@@ -1,0 +1,43 @@
+import type Database from 'better-sqlite3';
+import type { StateDb } from '../state/state-db.js';
+import type { Incident, IncidentStatus } from './incident.js';
+
+/** Incidents in the collector's state DB: written on every change, so a restart loses none. */
+export class IncidentStore {
+  private readonly upsert: Database.Statement<[string, string, string, number, number, string]>;
+  private readonly byId: Database.Statement<[string], { body: string }>;
+  private readonly open: Database.Statement<[], { body: string }>;
+  private readonly recent: Database.Statement<[number], { body: string }>;
+  private readonly recentByStatus: Database.Statement<[string, number], { body: string }>;
+
+  constructor(state: StateDb) {
+    const db = state.db;
+    this.upsert = db.prepare(
+      'INSERT INTO incidents (id, fingerprint, status, started_ms, updated_ms, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, updated_ms = excluded.updated_ms, body = excluded.body',
+    );
+    this.byId = db.prepare('SELECT body FROM incidents WHERE id = ?');
+    this.open = db.prepare("SELECT body FROM incidents WHERE status IN ('firing', 'remediating', 'escalated') ORDER BY started_ms");
+    this.recent = db.prepare('SELECT body FROM incidents ORDER BY started_ms DESC LIMIT ?');
+    this.recentByStatus = db.prepare('SELECT body FROM incidents WHERE status = ? ORDER BY started_ms DESC LIMIT ?');
+  }
+
+  save(i: Incident): void {
+    this.upsert.run(i.id, i.fingerprint, i.status, i.startedAt, i.updatedAt, JSON.stringify(i));
+  }
+
+  get(id: string): Incident | undefined {
+    const row = this.byId.get(id);
+    return row ? (JSON.parse(row.body) as Incident) : undefined;
+  }
+
+  /** Unresolved incidents, oldest first (what a restarted collector resumes). */
+  loadOpen(): Incident[] {
+    return this.open.all().map((r) => JSON.parse(r.body) as Incident);
+  }
+
+  /** The newest incidents, optionally of one status. */
+  list(limit: number, status?: IncidentStatus): Incident[] {
+    const rows = status ? this.recentByStatus.all(status, limit) : this.recent.all(limit);
+    return rows.map((r) => JSON.parse(r.body) as Incident);
+  }
+}

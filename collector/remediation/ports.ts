@@ -1,0 +1,25 @@
+import type { CommandRecord, CommandRequest } from '../control/command-dispatcher.js';
+import type { NodeState } from '../control/node-registry.js';
+import type { AlertStateInput } from '../notify/alert-state.js';
+
+/** Everything remediation does to the outside world, behind one small interface (tests use fakes). */
+export interface RemediationPorts {
+  /** Signs and sends a command (to the node's broker session). */
+  send(req: CommandRequest): { id: string };
+  /** Resolves when the command is done, failed, rejected or timed out. */
+  whenFinal(id: string): Promise<CommandRecord>;
+  node(name: string): NodeState | undefined;
+  nodes(): NodeState[];
+  /** Fences a node: commands from older epochs are refused by it from now on. */
+  raiseEpoch(node: string): number;
+  /** Makes the rule forget a key, so only fresh evidence fires it again. */
+  forgetRule(rule: string, key: string): void;
+  notify(alerts: AlertStateInput[]): void;
+  randomHex(bytes: number): string;
+}
+
+/** Whether a task runs on a node, as its exporter last reported. */
+export function taskRunning(ports: RemediationPorts, node: string, task: string): boolean {
+  const n = ports.node(node);
+  return n?.status === 'online' && n.tasks.get(task)?.state === 'running';
+}
