@@ -79,6 +79,7 @@ export class Remediator {
   /** Runs the incident's current step, or withholds it as the guardrails say. */
   advance(i: Incident, now: number): void {
     i.retryAt = undefined;
+    if (i.ladder.length === 0) return; // a rule with `action: none` only notifies
     for (;;) {
       const action = i.ladder[i.step];
       const node = i.labels.node;
