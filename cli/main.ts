@@ -4,8 +4,9 @@ import { backtestCommand } from './backtest-command.js';
 import { collectorCommand } from './collector-command.js';
 import { exporterCommand } from './exporter-command.js';
 import { keysCommand } from './keys-command.js';
+import { startCommand } from './start-command.js';
 
-const commands: Command[] = [exporterCommand, collectorCommand, keysCommand, backtestCommand];
+const commands: Command[] = [startCommand, exporterCommand, collectorCommand, keysCommand, backtestCommand];
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

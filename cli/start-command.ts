@@ -1,0 +1,222 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml, stringify } from 'yaml';
+import { loadCollectorConfig } from '../collector/config.js';
+import { startCollector, type RunningCollector } from '../collector/main.js';
+import { onShutdownSignal } from '../common/lifecycle.js';
+import { createLogger, type LogLevel } from '../common/logger.js';
+import { loadExporterConfig } from '../exporter/config.js';
+import { startExporter } from '../exporter/main.js';
+import { parse, UsageError, type Command, type Io } from './args.js';
+
+/** Where the example configs of `edgewatch start` live (examples/start/ of the package, wherever it runs from). */
+const startDir = fileURLToPath(new URL('../../examples/start/', import.meta.url));
+
+/** The ports start wants, the flag that changes each, and the default users and shipped targets expect. */
+const PORTS = [
+  { key: 'http', flag: '--http', fallback: 8080, what: 'collector API and /metrics' },
+  { key: 'metrics', flag: '--metrics', fallback: 9464, what: 'exporter /metrics' },
+  { key: 'forward', flag: '--forward', fallback: 24224, what: 'forward-protocol log input' },
+  { key: 'mqtt', flag: '--mqtt', fallback: 1883, what: 'embedded MQTT broker' },
+  { key: 'service-port', flag: '--service-port', fallback: 8081, what: 'example HTTP service' },
+] as const;
+type PortKey = (typeof PORTS)[number]['key'];
+
+/** `edgewatch start`: the whole stack on one machine, as `npm start` runs it. */
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'all-in-one: a collector (embedded MQTT broker, SQLite) and an exporter running the example tasks',
+  help: `Usage: edgewatch start [--http PORT] [--metrics PORT] [--forward PORT] [--mqtt PORT]
+                       [--service-port PORT] [--host HOST] [--data-dir DIR] [--log-level LEVEL]
+
+Runs edgewatch on this machine with nothing else installed ('npm start' runs exactly this):
+  - a collector: forward-protocol log input, SQLite store under the data directory, an embedded MQTT
+    broker (aedes), the default rules of alerts/collector-rules.yml, incidents and remediation, HTTP API;
+  - one exporter, node "edge-local", running the tasks of examples/start/exporter.yaml: an HTTP service
+    (api), a load generator calling it 5 times a second (loadgen) and a cron job (cleanup). The service
+    has a scripted fault: it answers 500 for 3 s of every 30 s. Within about half a minute the collector's
+    consecutive-5xx rule opens an incident and restarts api with a signed command over MQTT.
+Both run in this one process (one thing to stop, one log stream); the tasks are its child processes.
+Ctrl-C or SIGTERM stops the exporter first (its tasks get SIGTERM, then SIGKILL after 5 s), then the
+collector. Configs: examples/start/collector.yaml and examples/start/exporter.yaml.
+
+Ports (on --host, default 127.0.0.1; use --host 0.0.0.0 to reach them from other machines):
+  --http PORT          collector API and its /metrics (default 8080)
+  --metrics PORT       exporter /metrics (default 9464)
+  --forward PORT       forward-protocol log input, for Fluent Bit or more exporters (default 24224)
+  --mqtt PORT          embedded MQTT broker (default 1883)
+  --service-port PORT  the example HTTP service the tasks use (default 8081)
+A default port that is taken (say, by a Mosquitto on 1883) is replaced by a free one, and start says
+which. A port you name is used or start fails, naming the flag. PORT 0 means any free port.
+
+Other options:
+  --data-dir DIR       store, command keys, exporter spool and state (default ./data)
+  --log-level LEVEL    debug | info | warn | error (default warn); JSON lines on stderr
+  -h, --help           show this help
+
+A real Prometheus and Alertmanager (alerts/, README.md "Prometheus, Alertmanager and Grafana"):
+  prometheus --config.file=alerts/prometheus/prometheus.yml
+    scrapes the targets of alerts/prometheus/targets/: the exporter at localhost:9464 (node edge-local)
+    and the collector at localhost:8080, the defaults above; change the lists if start picked others.
+  prometheus-alertmanager --config.file=alerts/alertmanager.yml (on localhost:9093)
+    after changing its collector receiver URL to http://127.0.0.1:8080/api/alertmanager.
+
+Examples:
+  npm start
+  edgewatch start --http 18080 --metrics 19464 --data-dir /tmp/edgewatch
+  curl -s localhost:8080/api/incidents
+`,
+  async run(argv, io) {
+    const { values } = parse(argv, {
+      ...Object.fromEntries(PORTS.map((p) => [p.key, { type: 'string' as const }])),
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'log-level': { type: 'string' },
+    });
+    const level = (values['log-level'] ?? 'warn') as LogLevel;
+    if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error, got "${level}"`);
+    const host = (values.host as string | undefined) ?? '127.0.0.1';
+    const dataDir = resolve((values['data-dir'] as string | undefined) ?? 'data');
+    const flags = values as Record<string, string | undefined>;
+    const notes: string[] = [];
+    const ports = {} as Record<PortKey, number>;
+    for (const p of PORTS) ports[p.key] = await choosePort(host, p, flags[p.key], notes);
+
+    const logger = createLogger({ level });
+    const keyFile = commandKeyPair(join(dataDir, 'keys'));
+    const collector = await startCollector(collectorConfig(host, ports, dataDir, keyFile), { logger: logger.child({ component: 'collector' }) });
+    let exporter: Awaited<ReturnType<typeof startExporter>>;
+    let exporterCfg: ReturnType<typeof exporterConfig>;
+    try {
+      exporterCfg = exporterConfig(host, ports, dataDir, collector);
+      exporter = await startExporter(exporterCfg, { logger: logger.child({ component: 'exporter' }), env: process.env });
+    } catch (err) {
+      await collector.stop();
+      throw err;
+    }
+    onShutdownSignal(async () => {
+      await exporter.stop();
+      await collector.stop();
+    }, logger);
+    printBanner(io, { node: exporterCfg.node, host, dataDir, collector, exporterPort: exporter.port, servicePort: ports['service-port'], notes });
+    await new Promise(() => {});
+    return 0;
+  },
+};
+
+/** The port to use for one flag: the one named (checked), else the default when free, else a free one. */
+async function choosePort(host: string, p: (typeof PORTS)[number], flag: string | undefined, notes: string[]): Promise<number> {
+  if (flag !== undefined) {
+    if (!/^\d{1,5}$/.test(flag) || Number(flag) > 65535) throw new UsageError(`${p.flag} must be a port number (0-65535), got "${flag}"`);
+    const port = Number(flag);
+    if (port !== 0 && !(await canListen(host, port))) {
+      throw new UsageError(`${host}:${port} (${p.flag}, the ${p.what}) is already in use: choose another with ${p.flag} PORT, or ${p.flag} 0 for any free port`);
+    }
+    return port === 0 ? freePort(host) : port;
+  }
+  if (await canListen(host, p.fallback)) return p.fallback;
+  const port = await freePort(host);
+  notes.push(`port ${p.fallback} (${p.what}) is taken on ${host}: using ${port} instead (${p.flag} PORT to choose)`);
+  return port;
+}
+
+/** Whether host:port can be bound right now (another process may take it before we do; then start fails). */
+function canListen(host: string, port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.once('error', () => done(false));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => done(true)));
+  });
+}
+
+/** A port the OS just handed out on host (the example service needs a number before it starts). */
+function freePort(host: string): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen({ host, port: 0, exclusive: true }, () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => done(port));
+    });
+  });
+}
+
+/**
+ * The command key pair under `dir`, generated on first start (as `edgewatch keys generate` would), so the
+ * collector signs with command.key and the exporter verifies with command.pub. Returns the key file.
+ */
+function commandKeyPair(dir: string): { privateKeyFile: string; publicKeyFile: string } {
+  const privateKeyFile = join(dir, 'command.key');
+  const publicKeyFile = join(dir, 'command.pub');
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(privateKeyFile)) {
+    const pair = generateKeyPairSync('ed25519', { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    writeFileSync(privateKeyFile, pair.privateKey, { mode: 0o600 });
+    writeFileSync(publicKeyFile, pair.publicKey);
+  } else if (!existsSync(publicKeyFile)) {
+    const pub = createPublicKey(createPrivateKey(readFileSync(privateKeyFile, 'utf8'))).export({ type: 'spki', format: 'pem' });
+    writeFileSync(publicKeyFile, pub);
+  }
+  return { privateKeyFile, publicKeyFile };
+}
+
+/** Reads a YAML file of examples/start/ as a plain object (after replacing `${NAME}` from `vars`). */
+function readStartYaml(name: string, vars: Record<string, string> = {}): Record<string, unknown> {
+  const text = readFileSync(join(startDir, name), 'utf8').replace(/\$\{([A-Z_]+)\}/g, (all, v: string) => vars[v] ?? all);
+  return (parseYaml(text) as Record<string, unknown> | null) ?? {};
+}
+
+const section = (obj: Record<string, unknown>, key: string): Record<string, unknown> => ((obj[key] ??= {}) as Record<string, unknown>);
+
+function collectorConfig(host: string, ports: Record<PortKey, number>, dataDir: string, keys: { privateKeyFile: string }) {
+  const raw = readStartYaml('collector.yaml');
+  section(raw, 'http').listen = `${host}:${ports.http}`;
+  section(raw, 'forward').listen = `${host}:${ports.forward}`;
+  raw.mqtt = { ...section(raw, 'mqtt'), embedded: { listen: `${host}:${ports.mqtt}` } };
+  section(raw, 'store').path = join(dataDir, 'collector.db');
+  section(raw, 'commands').privateKeyFile = keys.privateKeyFile;
+  const rules = section(raw, 'rules');
+  if (typeof rules.file === 'string') rules.file = resolve(startDir, rules.file);
+  return loadCollectorConfig(stringify(raw), join(startDir, 'collector.yaml'));
+}
+
+function exporterConfig(host: string, ports: Record<PortKey, number>, dataDir: string, collector: RunningCollector) {
+  const raw = readStartYaml('exporter.yaml', { SERVICE_PORT: String(ports['service-port']) });
+  const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const brokerUrl = collector.control.brokerUrl();
+  raw.http = { listen: `${host}:${ports.metrics}` };
+  raw.forward = { ...section(raw, 'forward'), address: `${local}:${collector.forwardPort}` };
+  if (brokerUrl) raw.mqtt = { ...section(raw, 'mqtt'), url: brokerUrl };
+  raw.commands = { publicKeyFile: join(dataDir, 'keys', 'command.pub') };
+  raw.spool = { ...section(raw, 'spool'), dir: join(dataDir, 'exporter', 'spool') };
+  raw.state = { dir: join(dataDir, 'exporter', 'state') };
+  return loadExporterConfig(stringify(raw), join(startDir, 'exporter.yaml'), undefined, startDir);
+}
+
+function printBanner(io: Io, s: { node: string; host: string; dataDir: string; collector: RunningCollector; exporterPort: number; servicePort: number; notes: string[] }): void {
+  const shown = s.host === '0.0.0.0' || s.host === '::' ? '127.0.0.1' : s.host;
+  const api = `http://${shown}:${s.collector.httpPort}`;
+  const lines = [
+    `edgewatch start: collector and exporter (node ${s.node}) running; data in ${s.dataDir}`,
+    '',
+    `  API               ${api}/api/  (incidents, nodes, logs, traces, commands, alertmanager)`,
+    `  Incidents         ${api}/api/incidents`,
+    `  Nodes             ${api}/api/nodes`,
+    `  Collector metrics ${api}/metrics`,
+    `  Exporter metrics  http://${shown}:${s.exporterPort}/metrics`,
+    `  Log input         ${shown}:${s.collector.forwardPort} (Fluentd forward protocol)`,
+    `  MQTT broker       ${s.collector.control.brokerUrl() ?? 'none'} (embedded)`,
+    `  Example service   http://${shown}:${s.servicePort}/api/orders (answers 500 for 3 s of every 30 s)`,
+    ...s.notes.map((n) => `  note: ${n}`),
+    '',
+    'Within about 30 s the consecutive-5xx rule opens an incident and the collector restarts task api.',
+    `Watch incidents:  while sleep 2; do curl -s ${api}/api/incidents; echo; done`,
+    "Prometheus: 'prometheus --config.file=alerts/prometheus/prometheus.yml' scrapes this (edgewatch start --help).",
+    'Ctrl-C stops everything.',
+    '',
+  ];
+  io.out(lines.join('\n'));
+}
