@@ -27,7 +27,7 @@ export interface ControlPair {
  * Starts a collector (mqtt.url = `brokerUrl`, forward and http on ephemeral ports) and an exporter of node
  * `edge-<random>` whose tasks are `tasksYaml`, shipping logs to the collector and taking its commands.
  */
-export async function startControlPair(brokerUrl: string, tasksYaml: string, extraExporterYaml = ''): Promise<ControlPair> {
+export async function startControlPair(brokerUrl: string, tasksYaml: string, extraExporterYaml = '', extraCollectorYaml = ''): Promise<ControlPair> {
   const tmp = tempDir('edgewatch-control-');
   const keys = commandKeys(tmp.dir);
   const suffix = randomBytes(3).toString('hex');
@@ -40,6 +40,7 @@ export async function startControlPair(brokerUrl: string, tasksYaml: string, ext
       `commands: {privateKeyFile: ${JSON.stringify(keys.privateKeyFile)}, ackTimeoutSeconds: 2}`,
       'nodes: {leaseSeconds: 5}',
       `store: {path: ${JSON.stringify(join(tmp.dir, 'collector.db'))}}`,
+      extraCollectorYaml,
     ].join('\n'),
   );
   const collector = await startCollector(config, { logger: logger() });
