@@ -36,9 +36,10 @@ Runs edgewatch on this machine with nothing else installed ('npm start' runs exa
   - a collector: forward-protocol log input, SQLite store under the data directory, an embedded MQTT
     broker (aedes), the default rules of alerts/collector-rules.yml, incidents and remediation, HTTP API;
   - one exporter, node "edge-local", running the tasks of examples/start/exporter.yaml: an HTTP service
-    (api), a load generator calling it 5 times a second (loadgen) and a cron job (cleanup). The service
-    has a scripted fault: it answers 500 for 3 s of every 30 s. Within about half a minute the collector's
-    consecutive-5xx rule opens an incident and restarts api with a signed command over MQTT.
+    (api), a load generator calling it 3 times a second (loadgen) and a cron job (cleanup). The service
+    has a scripted fault: it answers 500 for 3 s of every 40 s. Within about 40 s the collector's
+    consecutive-5xx rule opens an incident and restarts api with a signed command over MQTT; the
+    third such incident within 30 minutes is flapping and escalates instead.
 Both run in this one process (one thing to stop, one log stream); the tasks are its child processes.
 Ctrl-C or SIGTERM stops the exporter first (its tasks get SIGTERM, then SIGKILL after 5 s), then the
 collector. Configs: examples/start/collector.yaml and examples/start/exporter.yaml.
@@ -101,7 +102,7 @@ Examples:
       await exporter.stop();
       await collector.stop();
     }, logger);
-    printBanner(io, { node: exporterCfg.node, host, dataDir, collector, exporterPort: exporter.port, servicePort: ports['service-port'], notes });
+    printBanner(io, { fault: faultNote(exporterCfg), node: exporterCfg.node, host, dataDir, collector, exporterPort: exporter.port, servicePort: ports['service-port'], notes });
     await new Promise(() => {});
     return 0;
   },
@@ -196,7 +197,14 @@ function exporterConfig(host: string, ports: Record<PortKey, number>, dataDir: s
   return loadExporterConfig(stringify(raw), join(startDir, 'exporter.yaml'), undefined, startDir);
 }
 
-function printBanner(io: Io, s: { node: string; host: string; dataDir: string; collector: RunningCollector; exporterPort: number; servicePort: number; notes: string[] }): void {
+/** What the example service's scripted fault does, from its env (empty when it has none). */
+function faultNote(config: ReturnType<typeof exporterConfig>): string {
+  const env = config.tasks.find((t) => t.name === 'api')?.env ?? {};
+  if (!env.FAULT_EVERY_SECONDS || env.FAULT_EVERY_SECONDS === '0') return '';
+  return ` (answers ${env.FAULT_KIND === 'slow' ? 'slowly' : '500'} for ${env.FAULT_FOR_SECONDS ?? 60} s of every ${env.FAULT_EVERY_SECONDS} s)`;
+}
+
+function printBanner(io: Io, s: { fault: string; node: string; host: string; dataDir: string; collector: RunningCollector; exporterPort: number; servicePort: number; notes: string[] }): void {
   const shown = s.host === '0.0.0.0' || s.host === '::' ? '127.0.0.1' : s.host;
   const api = `http://${shown}:${s.collector.httpPort}`;
   const lines = [
@@ -209,10 +217,10 @@ function printBanner(io: Io, s: { node: string; host: string; dataDir: string; c
     `  Exporter metrics  http://${shown}:${s.exporterPort}/metrics`,
     `  Log input         ${shown}:${s.collector.forwardPort} (Fluentd forward protocol)`,
     `  MQTT broker       ${s.collector.control.brokerUrl() ?? 'none'} (embedded)`,
-    `  Example service   http://${shown}:${s.servicePort}/api/orders (answers 500 for 3 s of every 30 s)`,
+    `  Example service   http://${shown}:${s.servicePort}/api/orders${s.fault}`,
     ...s.notes.map((n) => `  note: ${n}`),
     '',
-    'Within about 30 s the consecutive-5xx rule opens an incident and the collector restarts task api.',
+    'When the fault comes, the consecutive-5xx rule opens an incident and the collector restarts task api.',
     `Watch incidents:  while sleep 2; do curl -s ${api}/api/incidents; echo; done`,
     "Prometheus: 'prometheus --config.file=alerts/prometheus/prometheus.yml' scrapes this (edgewatch start --help).",
     'Ctrl-C stops everything.',
