@@ -39,7 +39,7 @@ Runs edgewatch on this machine with nothing else installed ('npm start' runs exa
     (api), a load generator calling it 3 times a second (loadgen) and a cron job (cleanup). The service
     has a scripted fault: it answers 500 for 3 s of every 40 s. Within about 40 s the collector's
     consecutive-5xx rule opens an incident and restarts api with a signed command over MQTT; the
-    third such incident within 30 minutes is flapping and escalates instead.
+    fourth such incident within 30 minutes is flapping and escalates to on-call instead.
 Both run in this one process (one thing to stop, one log stream); the tasks are its child processes.
 Ctrl-C or SIGTERM stops the exporter first (its tasks get SIGTERM, then SIGKILL after 5 s), then the
 collector. Configs: examples/start/collector.yaml and examples/start/exporter.yaml.
