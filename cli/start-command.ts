@@ -44,7 +44,7 @@ Both run in this one process (one thing to stop, one log stream); the tasks are 
 Ctrl-C or SIGTERM stops the exporter first (its tasks get SIGTERM, then SIGKILL after 5 s), then the
 collector. Configs: examples/start/collector.yaml and examples/start/exporter.yaml.
 
-Ports (on --host, default 127.0.0.1; use --host 0.0.0.0 to reach them from other machines):
+Ports (on --host, default 127.0.0.1; --host 0.0.0.0 to reach them from other machines; IPv4 only):
   --http PORT          collector API and its /metrics (default 8080)
   --metrics PORT       exporter /metrics (default 9464)
   --forward PORT       forward-protocol log input, for Fluent Bit or more exporters (default 24224)
@@ -80,6 +80,8 @@ Examples:
     const level = (values['log-level'] ?? 'warn') as LogLevel;
     if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error, got "${level}"`);
     const host = (values.host as string | undefined) ?? '127.0.0.1';
+    // The embedded broker's URL and the example tasks assume IPv4 (or a host name).
+    if (host.includes(':')) throw new UsageError(`--host must be an IPv4 address or a host name (e.g. 127.0.0.1 or 0.0.0.0), got "${host}"`);
     const dataDir = resolve((values['data-dir'] as string | undefined) ?? 'data');
     const flags = values as Record<string, string | undefined>;
     const notes: string[] = [];
@@ -147,7 +149,7 @@ function freePort(host: string): Promise<number> {
 
 /**
  * The command key pair under `dir`, generated on first start (as `edgewatch keys generate` would), so the
- * collector signs with command.key and the exporter verifies with command.pub. Returns the key file.
+ * collector signs with command.key and the exporter verifies with command.pub. Returns both paths.
  */
 function commandKeyPair(dir: string): { privateKeyFile: string; publicKeyFile: string } {
   const privateKeyFile = join(dir, 'command.key');
@@ -176,7 +178,9 @@ function collectorConfig(host: string, ports: Record<PortKey, number>, dataDir: 
   const raw = readStartYaml('collector.yaml');
   section(raw, 'http').listen = `${host}:${ports.http}`;
   section(raw, 'forward').listen = `${host}:${ports.forward}`;
-  raw.mqtt = { ...section(raw, 'mqtt'), embedded: { listen: `${host}:${ports.mqtt}` } };
+  // An external broker named in the file (mqtt.url) wins; otherwise the embedded one listens on --mqtt.
+  const mqtt = section(raw, 'mqtt');
+  if (!mqtt.url) mqtt.embedded = { listen: `${host}:${ports.mqtt}` };
   section(raw, 'store').path = join(dataDir, 'collector.db');
   section(raw, 'commands').privateKeyFile = keys.privateKeyFile;
   const rules = section(raw, 'rules');
@@ -186,7 +190,7 @@ function collectorConfig(host: string, ports: Record<PortKey, number>, dataDir: 
 
 function exporterConfig(host: string, ports: Record<PortKey, number>, dataDir: string, collector: RunningCollector) {
   const raw = readStartYaml('exporter.yaml', { SERVICE_PORT: String(ports['service-port']) });
-  const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const local = host === '0.0.0.0' ? '127.0.0.1' : host;
   const brokerUrl = collector.control.brokerUrl();
   raw.http = { listen: `${host}:${ports.metrics}` };
   raw.forward = { ...section(raw, 'forward'), address: `${local}:${collector.forwardPort}` };
@@ -205,7 +209,7 @@ function faultNote(config: ReturnType<typeof exporterConfig>): string {
 }
 
 function printBanner(io: Io, s: { fault: string; node: string; host: string; dataDir: string; collector: RunningCollector; exporterPort: number; servicePort: number; notes: string[] }): void {
-  const shown = s.host === '0.0.0.0' || s.host === '::' ? '127.0.0.1' : s.host;
+  const shown = s.host === '0.0.0.0' ? '127.0.0.1' : s.host;
   const api = `http://${shown}:${s.collector.httpPort}`;
   const lines = [
     `edgewatch start: collector and exporter (node ${s.node}) running; data in ${s.dataDir}`,
