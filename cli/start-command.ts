@@ -166,10 +166,22 @@ function commandKeyPair(dir: string): { privateKeyFile: string; publicKeyFile: s
   return { privateKeyFile, publicKeyFile };
 }
 
-/** Reads a YAML file of examples/start/ as a plain object (after replacing `${NAME}` from `vars`). */
-function readStartYaml(name: string, vars: Record<string, string> = {}): Record<string, unknown> {
-  const text = readFileSync(join(startDir, name), 'utf8').replace(/\$\{([A-Z_]+)\}/g, (all, v: string) => vars[v] ?? all);
-  return (parseYaml(text) as Record<string, unknown> | null) ?? {};
+/** Reads a YAML file of examples/start/ as a plain object. */
+function readStartYaml(name: string): Record<string, unknown> {
+  return (parseYaml(readFileSync(join(startDir, name), 'utf8')) as Record<string, unknown> | null) ?? {};
+}
+
+/**
+ * The tasks with the example service moved from its port in the file (8081) to `port`: every task value
+ * equal to 8081, and every ":8081" inside a string (URLs), so the file stays a plain exporter config.
+ */
+function moveServicePort(value: unknown, port: number): unknown {
+  const from = PORTS.find((p) => p.key === 'service-port')!.fallback;
+  if (value === from || value === String(from)) return typeof value === 'number' ? port : String(port);
+  if (typeof value === 'string') return value.replaceAll(`:${from}`, `:${port}`);
+  if (Array.isArray(value)) return value.map((v) => moveServicePort(v, port));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, moveServicePort(v, port)]));
+  return value;
 }
 
 const section = (obj: Record<string, unknown>, key: string): Record<string, unknown> => ((obj[key] ??= {}) as Record<string, unknown>);
@@ -189,7 +201,8 @@ function collectorConfig(host: string, ports: Record<PortKey, number>, dataDir: 
 }
 
 function exporterConfig(host: string, ports: Record<PortKey, number>, dataDir: string, collector: RunningCollector) {
-  const raw = readStartYaml('exporter.yaml', { SERVICE_PORT: String(ports['service-port']) });
+  const raw = readStartYaml('exporter.yaml');
+  raw.tasks = moveServicePort(raw.tasks, ports['service-port']);
   const local = host === '0.0.0.0' ? '127.0.0.1' : host;
   const brokerUrl = collector.control.brokerUrl();
   raw.http = { listen: `${host}:${ports.metrics}` };
