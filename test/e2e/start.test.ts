@@ -116,8 +116,12 @@ describe('edgewatch start: ports', () => {
   });
 
   it('a default port that is taken (1883, as with a Mosquitto running) falls back to a free one and says so', async () => {
-    await hold(1883); // taken either way: by this test, or already by the machine's broker
-    const run = await startEdgewatch(tmp.dir, { mqtt: undefined });
+    // Taken either way: already by the machine's broker, or by this test until start has chosen (a
+    // moment only, since other tests look for a shared broker there).
+    const mine = await hold(1883);
+    const run = await startEdgewatch(tmp.dir, { mqtt: undefined }).finally(async () => {
+      if (mine) await new Promise((r) => held.pop()!.close(r));
+    });
     try {
       assert.match(run.stdout(), /note: port 1883 \(embedded MQTT broker\) is taken on 127\.0\.0\.1: using (\d+) instead \(--mqtt PORT to choose\)/);
       const port = /using (\d+) instead \(--mqtt/.exec(run.stdout())![1];
