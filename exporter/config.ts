@@ -118,7 +118,7 @@ export const exporterConfigSchema = z
         address: hostPort,
         sharedKey: z.string().min(1).optional(),
         tls: z.boolean().default(false),
-        flushIntervalMs: z.number().int().min(1).default(20),
+        flushIntervalMs: z.number().int().min(1).default(1),
         batchRecords: z.number().int().min(1).max(100000).default(5000),
         ackTimeoutMs: z.number().int().min(100).default(10000),
         retryMaxSeconds: z.number().min(1).default(30),

@@ -31,7 +31,10 @@ export class EmbeddedBroker {
     const { Aedes } = await import('aedes');
     const broker = await Aedes.createBroker();
     this.broker = broker as unknown as EmbeddedBroker['broker'];
-    const server = createServer((socket) => broker.handle(socket));
+    const server = createServer((socket) => {
+      socket.setNoDelay(true); // tiny command and ack packets: no Nagle delay
+      broker.handle(socket);
+    });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>

@@ -70,6 +70,8 @@ export class MqttBus implements MessageBus {
     };
     client.on('connect', (connack) => {
       this.attempts = 0;
+      // commands and acks are tiny: without this, Nagle and delayed ACKs add ~40 ms to each round trip
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       this.logger.info('mqtt connected', { url: o.url, sessionPresent: connack.sessionPresent });
       // renewed on every connect: a broker restarted without persistence has forgotten them (MQTT.js#1001)
       for (const s of this.subs) client.subscribe(s.filter, { qos: 1 });

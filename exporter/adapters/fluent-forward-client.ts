@@ -7,8 +7,10 @@ const require = createRequire(import.meta.url);
 interface FluentSender {
   emit(label: string, data: object, timestamp: unknown, callback: (err?: Error) => void): void;
   on(event: 'error', fn: (err: Error) => void): void;
+  on(event: 'connect', fn: () => void): void;
   end(label?: unknown, data?: unknown, callback?: () => void): void;
   _disconnect?(): void;
+  _socket?: { setNoDelay(on: boolean): void } | null;
 }
 
 export interface FluentClientOptions {
@@ -52,6 +54,8 @@ export class FluentForwardClient implements ForwardClient {
       ...(o.sharedKey ? { security: { clientHostname: o.node, sharedKey: o.sharedKey, username: '', password: '' } } : {}),
     });
     sender.on('error', (err) => this.failCurrent?.(err));
+    // acks are tiny: without this, Nagle and delayed ACKs stall each chunk's round trip
+    sender.on('connect', () => sender._socket?.setNoDelay(true));
     return sender;
   }
 

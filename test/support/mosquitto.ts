@@ -42,7 +42,7 @@ export class OwnMosquitto {
     this.url = `mqtt://127.0.0.1:${port}`;
   }
 
-  static async create(dir: string): Promise<OwnMosquitto | { skip: string }> {
+  static async create(dir: string, extraConfig: string[] = []): Promise<OwnMosquitto | { skip: string }> {
     const bin = requireBinary('mosquitto', ['-h']);
     if (bin.skip) return { skip: bin.skip };
     const port = await freePort();
@@ -50,7 +50,7 @@ export class OwnMosquitto {
     // `user`: started as root, Mosquitto drops to user "mosquitto", which cannot write the test's folder
     writeFileSync(
       conf,
-      [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'autosave_interval 1', `user ${userInfo().username}`, 'log_dest none', ''].join('\n'),
+      [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'autosave_interval 1', `user ${userInfo().username}`, 'log_dest none', ...extraConfig, ''].join('\n'),
     );
     const m = new OwnMosquitto(port, conf);
     await m.start();
