@@ -23,8 +23,8 @@ export class EmbeddedBroker {
 
   /** mqtt:// URL clients on this machine use to reach it. */
   get url(): string {
-    const host = this.listen.host === '0.0.0.0' || this.listen.host === '::' ? '127.0.0.1' : this.listen.host;
-    return `mqtt://${host}:${this.port}`;
+    const host = this.listen.host === '0.0.0.0' ? '127.0.0.1' : this.listen.host === '::' ? '::1' : this.listen.host;
+    return `mqtt://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
   }
 
   async start(): Promise<void> {

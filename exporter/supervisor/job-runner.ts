@@ -24,7 +24,6 @@ export class JobRunner extends Runner {
     private readonly scheduler: Scheduler,
   ) {
     super(spec, deps);
-    this.stateValue = 'scheduled';
   }
 
   start(): void {

@@ -11,6 +11,8 @@ import { tempDir } from '../../support/paths.js';
 import { freePort } from '../../support/ports.js';
 import { parseExposition } from '../../support/prom-text.js';
 import { eventually } from '../../support/wait.js';
+import { ControlMetrics } from '../../../exporter/control/control-metrics.js';
+import { SpoolMetrics } from '../../../exporter/spool/spool-metrics.js';
 import {
   answers,
   EXPORTER_AGENT_METRICS,
@@ -217,7 +219,7 @@ tasks:
     assert.ok(n > 40, `${n} queries checked`);
   });
 
-  it('finds every exporter metric the rules and dashboards use on the exporter', skip, async (t) => {
+  it('finds every exporter metric the rules and dashboards use on the exporter', skip, async () => {
     await eventually('a job run', async () => (await query(`edgewatch_task_run_duration_seconds_count{node="${NODE}"} > 0`))[0], { timeoutMs: 20_000 });
     const exposed = new Set(parseExposition(await (await fetch(`${exporter!.url}/metrics`)).text()).map((s) => s.name.replace(/_(sum|count)$/, '')));
     const exprs = [
@@ -227,7 +229,9 @@ tasks:
     const used = new Set(exprs.flatMap((e) => promqlMetricNames(e)).filter((n) => n.startsWith('edgewatch_') && !n.startsWith('edgewatch_collector_')));
     assert.ok(used.size > 10);
     for (const name of [...used].filter((n) => n.startsWith('edgewatch_task_'))) assert.ok(exposed.has(name), `the exporter exposes ${name}`);
-    const pending = EXPORTER_AGENT_METRICS.filter((n) => used.has(n) && !exposed.has(n));
-    if (pending.length > 0) t.todo(`agent metrics used by the rules and dashboards but not exposed by the exporter yet: ${pending.join(', ')}`);
+    // spool/shipping and control-channel metrics exist only when forward.address / mqtt.url are set (this
+    // exporter has neither): check the rules and dashboards use the names that code declares
+    const declared = new Set([...SpoolMetrics.names, ...ControlMetrics.names]);
+    for (const name of EXPORTER_AGENT_METRICS.filter((n) => used.has(n))) assert.ok(exposed.has(name) || declared.has(name), `the exporter declares ${name}`);
   });
 });

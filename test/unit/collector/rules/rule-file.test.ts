@@ -67,6 +67,9 @@ rules:
         'crash-loop crashloop rollback',
         'error-log-burst count none',
         'out-of-memory pattern none',
+        'prometheus-task-errors alert restart',
+        'prometheus-task-latency alert rollback',
+        'prometheus-task-crash-looping alert rollback',
       ],
     );
     const latency = rules[1] as RuleOf<'baseline'>;
