@@ -1,4 +1,5 @@
 import { onShutdownSignal } from '../common/lifecycle.js';
+import { tracingFromEnv } from './tracing.js';
 import { createLogger, type LogLevel } from '../common/logger.js';
 import { loadCollectorConfigFile } from '../collector/config.js';
 import { startCollector } from '../collector/main.js';
@@ -34,6 +35,12 @@ Endpoints (http.listen, default 0.0.0.0:8080):
   /healthz   200 while the process is alive
   /readyz    200 once the store is open and the inputs listen
 
+Tracing (off by default): the standard OpenTelemetry variables turn on span export, e.g.
+  OTEL_TRACES_EXPORTER=otlp OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318
+  (OTEL_SERVICE_NAME defaults to edgewatch-collector; OTEL_SDK_DISABLED=true forces it off).
+  Spans: collector.ingest, rule.fire, remediation.<action> (collector) and edge.command (exporter),
+  one trace from the failing request to the edge action.
+
 Examples:
   edgewatch collector --config examples/collector.yaml
   edgewatch collector --config /etc/edgewatch/collector.yaml --check
@@ -56,8 +63,12 @@ Examples:
       return 0;
     }
     const logger = createLogger({ level, fields: { component: 'collector' } });
-    const collector = await startCollector(config, { logger });
-    onShutdownSignal(() => collector.stop(), logger);
+    const tracing = await tracingFromEnv('edgewatch-collector', logger);
+    const collector = await startCollector(config, { logger, ...(tracing.tracer ? { tracer: tracing.tracer } : {}) });
+    onShutdownSignal(async () => {
+      await collector.stop();
+      await tracing.shutdown();
+    }, logger);
     await new Promise(() => {});
     return 0;
   },

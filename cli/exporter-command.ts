@@ -1,4 +1,5 @@
 import { onShutdownSignal } from '../common/lifecycle.js';
+import { tracingFromEnv } from './tracing.js';
 import { createLogger, type LogLevel } from '../common/logger.js';
 import { loadExporterConfigFile } from '../exporter/config.js';
 import { startExporter } from '../exporter/main.js';
@@ -26,6 +27,12 @@ Endpoints (http.listen, default 0.0.0.0:9464):
   /healthz   200 while the process is alive
   /readyz    200 once the tasks have been started
 
+Tracing (off by default): the standard OpenTelemetry variables turn on span export, e.g.
+  OTEL_TRACES_EXPORTER=otlp OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318
+  (OTEL_SERVICE_NAME defaults to edgewatch-exporter; OTEL_SDK_DISABLED=true forces it off).
+  Spans: collector.ingest, rule.fire, remediation.<action> (collector) and edge.command (exporter),
+  one trace from the failing request to the edge action.
+
 Examples:
   edgewatch exporter --config examples/exporter.yaml
   edgewatch exporter --config /etc/edgewatch/exporter.yaml --check
@@ -42,8 +49,12 @@ Examples:
       return 0;
     }
     const logger = createLogger({ level, fields: { component: 'exporter' } });
-    const exporter = await startExporter(config, { logger, env: process.env });
-    onShutdownSignal(() => exporter.stop(), logger);
+    const tracing = await tracingFromEnv('edgewatch-exporter', logger);
+    const exporter = await startExporter(config, { logger, env: process.env, ...(tracing.tracer ? { tracer: tracing.tracer } : {}) });
+    onShutdownSignal(async () => {
+      await exporter.stop();
+      await tracing.shutdown();
+    }, logger);
     await new Promise(() => {});
     return 0;
   },

@@ -5,6 +5,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Clock, Timers } from '../common/clock.js';
 import type { Component } from '../common/lifecycle.js';
 import type { Logger } from '../common/logger.js';
+import type { Span, Tracer } from '../common/tracing.js';
 import { alertmanagerRoutes } from './api/alertmanager-route.js';
 import { incidentRoutes } from './api/incident-routes.js';
 import { recordView } from './api/record-view.js';
@@ -34,6 +35,7 @@ export const DEFAULT_RULES_FILE = fileURLToPath(new URL('../../alerts/collector-
 const EVIDENCE_WINDOW_MS = 5 * 60_000;
 
 export interface DetectionDeps {
+  tracer: Tracer;
   store: EventStore;
   state: StateDb;
   control: ControlPlane;
@@ -61,7 +63,10 @@ function logSignal(e: Event, now: number): LogSignal {
  * webhooks out. Returns the pipeline stage, the signal and tick entry points, routes and components.
  */
 export function createDetection(config: CollectorConfig, deps: DetectionDeps) {
-  const { clock, registry, control } = deps;
+  const { clock, registry, control, tracer } = deps;
+  // the ingest span of the batch being evaluated: a rule firing links to the batch that delivered it
+  let ingestSpan: Span | undefined;
+  const randomHex = (n: number) => randomBytes(n).toString('hex');
   const logger = deps.logger.child({ component: 'detection' });
   const rulesFile = config.rules.file ?? DEFAULT_RULES_FILE;
   const engine = new RuleEngine(loadRulesFile(rulesFile));
@@ -82,6 +87,16 @@ export function createDetection(config: CollectorConfig, deps: DetectionDeps) {
     notify: (alerts) => notifier.notify(alerts),
     newId: () => randomUUID(),
     newTraceId: () => randomBytes(16).toString('hex'),
+    fireSpan(t, traceId) {
+      // a child of the failing request's trace, so the command and the edge action join it
+      const span = tracer.startSpan(`rule.fire ${t.rule}`, {
+        parent: `00-${traceId}-${randomHex(8)}-01`,
+        ...(ingestSpan ? { links: [ingestSpan.traceparent] } : {}),
+        attributes: { 'edgewatch.rule': t.rule, ...(t.labels.node ? { 'edgewatch.node': t.labels.node } : {}), ...(t.labels.task ? { 'edgewatch.task': t.labels.task } : {}), ...(t.value !== undefined ? { 'edgewatch.value': t.value } : {}) },
+      });
+      span.end();
+      return span.traceparent;
+    },
     registry,
     logger,
   });
@@ -109,7 +124,11 @@ export function createDetection(config: CollectorConfig, deps: DetectionDeps) {
     raiseEpoch: (n: string) => control.epochs.raise(n),
     forgetRule: (rule: string, key: string) => void engine.forget(rule, key),
     notify: (alerts: Parameters<WebhookNotifier['notify']>[0]) => notifier.notify(alerts),
-    randomHex: (n: number) => randomBytes(n).toString('hex'),
+    randomHex,
+    stepSpan(name: string, i: { traceId: string; traceparent?: string }) {
+      const span = tracer.startSpan(name, { parent: i.traceparent ?? `00-${i.traceId}-${randomHex(8)}-01` });
+      return { traceparent: span.traceparent, end: (error?: string) => span.end(error) };
+    },
   };
   const remediator = new Remediator(book, guard, new Migrator(ports, metrics, r.migrationTimeoutSeconds * 1000, logger), ports, metrics, { verifyMs: r.verifySeconds * 1000 }, logger);
   const apply = (transitions: readonly RuleTransition[], now: number) => {
@@ -124,10 +143,14 @@ export function createDetection(config: CollectorConfig, deps: DetectionDeps) {
   registerRuleMetrics(registry, engine);
 
   const evaluate: Stage<IngestBatch> = stage('evaluate-rules', (ctx, batch) => {
+    // spans only when tracing is on: the hot path must not pay for ids it throws away
+    ingestSpan = tracer.enabled && batch.events.length > 0 ? tracer.startSpan('collector.ingest', { startTimeMs: ctx.now, attributes: { 'edgewatch.input': batch.input, 'edgewatch.tag': batch.tag, 'edgewatch.records': batch.events.length } }) : undefined;
     for (const e of batch.events) {
       const transitions = engine.observe(logSignal(e, ctx.now));
       if (transitions.length > 0) apply(transitions, ctx.now);
     }
+    ingestSpan?.end();
+    ingestSpan = undefined;
     return batch;
   });
   const outboxComponent: Component = { name: 'notify-outbox', start() {}, stop: () => outbox.close() };

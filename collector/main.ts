@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Registry } from 'prom-client';
 import { systemClock, type Clock, type Timers } from '../common/clock.js';
 import { Lifecycle, type Component } from '../common/lifecycle.js';
 import type { Logger } from '../common/logger.js';
+import { idOnlyTracer, type Tracer } from '../common/tracing.js';
 import { controlRoutes } from './api/control-routes.js';
 import { CollectorHttpServer } from './api/http-server.js';
 import { queryRoutes } from './api/query-routes.js';
@@ -34,6 +36,8 @@ export interface RunningCollector {
 export interface CollectorRuntime {
   logger: Logger;
   clock?: Clock & Timers;
+  /** OpenTelemetry when enabled (the CLI starts it from OTEL_* variables); trace ids only otherwise. */
+  tracer?: Tracer;
 }
 
 /**
@@ -86,7 +90,8 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     onSignals: (signals) => detection?.onSignals(signals),
     onTick: (now) => detection?.onTick(now),
   });
-  detection = createDetection(config, { store, state, control, registry, clock, logger });
+  const tracer = runtime.tracer ?? idOnlyTracer((n) => randomBytes(n).toString('hex'));
+  detection = createDetection(config, { tracer, store, state, control, registry, clock, logger });
 
   const retention = new RetentionLoop(
     store,

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { systemClock, type Clock, type Timers } from '../common/clock.js';
 import { Lifecycle } from '../common/lifecycle.js';
 import type { Logger } from '../common/logger.js';
+import { idOnlyTracer, type Tracer } from '../common/tracing.js';
 import { EDGEWATCH_VERSION } from '../common/version.js';
 import { cronScheduler } from './adapters/cron-scheduler.js';
 import { fileHistoryStore } from './adapters/history-file.js';
@@ -34,6 +36,8 @@ export interface ExporterRuntime {
   logger: Logger;
   env: NodeJS.ProcessEnv;
   clock?: Clock & Timers;
+  /** OpenTelemetry when enabled (the CLI starts it from OTEL_* variables); trace ids only otherwise. */
+  tracer?: Tracer;
 }
 
 /** Composition root of the edge exporter: builds the real adapters, wires them, starts them in order. */
@@ -56,6 +60,7 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
     spool: () => shipping?.spool.stats() ?? { records: 0, bytes: 0 },
     sink: shipping?.sink,
     baseDir: config.baseDir,
+    tracer: runtime.tracer ?? idOnlyTracer((n) => randomBytes(n).toString('hex')),
   });
   const history = new TaskHistory(fileHistoryStore(config.state.dir), config.history.versions);
   const pidFile = new PidFile(config.state.dir, logger);

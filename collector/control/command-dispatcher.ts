@@ -79,8 +79,9 @@ export class CommandDispatcher {
   /** Signs and sends a command; the returned record is updated as acks arrive. */
   send(req: CommandRequest): CommandRecord {
     const now = this.deps.clock.now();
+    // the caller's span (a remediation step, an operator's request) is the edge action's parent
     const parent = parseTraceparent(req.traceparent);
-    const traceparent = formatTraceparent({ traceId: parent?.traceId ?? this.deps.randomHex(16), spanId: this.deps.randomHex(8), sampled: true });
+    const traceparent = formatTraceparent(parent ?? { traceId: this.deps.randomHex(16), spanId: this.deps.randomHex(8), sampled: true });
     const unsigned = {
       id: this.deps.newId(),
       type: req.type,

@@ -12,6 +12,8 @@ export interface IncidentBookDeps {
   notify(alerts: AlertStateInput[]): void;
   newId(): string;
   newTraceId(): string;
+  /** Records the rule firing as a span in the incident's trace; returns its traceparent. */
+  fireSpan?(t: RuleTransition, traceId: string): string | undefined;
   registry: Registry;
   logger: Logger;
 }
@@ -76,6 +78,8 @@ export class IncidentBook {
       evidence: this.deps.evidence(t.labels, now, traceIds, t.value),
       ruleFiring: true,
     };
+    const traceparent = this.deps.fireSpan?.(t, i.traceId);
+    if (traceparent) i.traceparent = traceparent;
     this.open.set(i.fingerprint, i);
     this.save(i);
     this.deps.logger.warn('incident opened', { id: i.id, rule: i.rule, labels: i.labels, value: t.value });

@@ -56,6 +56,8 @@ export interface Incident {
   actions: IncidentAction[];
   /** The trace commands of this incident join: a failing request's trace id when there is one. */
   traceId: string;
+  /** The rule-firing span (W3C traceparent) the incident's commands descend from. */
+  traceparent?: string;
   evidence: Evidence;
   /** Whether the rule is firing now (it may have cleared while a step is being verified). */
   ruleFiring: boolean;

@@ -110,7 +110,8 @@ export class Migrator {
         return this.fail(m, now, `no node fits ${task}`);
       }
       taken.set(best.node, (taken.get(best.node) ?? 0) + 1);
-      const cmd = this.ports.send({ node: best.node, type: 'apply', task, spec: spec as Record<string, unknown>, traceparent: `00-${i.traceId}-${this.ports.randomHex(8)}-01` });
+      const span = this.ports.stepSpan('remediation.migrate', i);
+      const cmd = this.ports.send({ node: best.node, type: 'apply', task, spec: spec as Record<string, unknown>, traceparent: span.traceparent });
       const action: IncidentAction = { type: 'migrate', node: source, task, target: best.node, commandId: cmd.id, issuedAt: now, result: 'pending' };
       i.actions.push(action);
       const move: Move = { task, target: best.node, action, applied: false };
@@ -119,6 +120,7 @@ export class Migrator {
         action.result = rec.status === 'done' ? 'done' : rec.status === 'pending' || rec.status === 'accepted' ? 'timeout' : rec.status;
         action.finishedAt = rec.finishedAt ?? rec.issuedAt;
         if (rec.reason) action.reason = rec.reason;
+        span.end(action.result === 'done' ? undefined : action.result);
         this.metrics.action('migrate', action.result);
         if (action.result === 'done') move.applied = true;
         else this.fail(m, action.finishedAt, `apply of ${task} on ${best.node} ${action.result}`);
@@ -159,12 +161,14 @@ export class Migrator {
     const online = this.ports.node(m.source)?.status === 'online';
     if (!online) this.ports.raiseEpoch(m.source); // its old commands are void; the release below carries the new epoch
     for (const mv of m.moves) {
-      const cmd = this.ports.send({ node: m.source, type: 'release', task: mv.task, traceparent: `00-${m.incident.traceId}-${this.ports.randomHex(8)}-01` });
+      const span = this.ports.stepSpan('remediation.release', m.incident);
+      const cmd = this.ports.send({ node: m.source, type: 'release', task: mv.task, traceparent: span.traceparent });
       const action: IncidentAction = { type: 'release', node: m.source, task: mv.task, commandId: cmd.id, issuedAt: now, result: 'pending', reason: online ? 'make-before-break: the copy on the target runs' : 'fenced: the source is unreachable; it stops its copy when it comes back' };
       m.incident.actions.push(action);
       this.ports.whenFinal(cmd.id).then((rec) => {
         action.result = rec.status === 'done' ? 'done' : rec.status === 'pending' || rec.status === 'accepted' ? 'timeout' : rec.status;
         action.finishedAt = rec.finishedAt ?? rec.issuedAt;
+        span.end(action.result === 'done' ? undefined : action.result);
         this.metrics.action('release', action.result);
       });
       if (!online) this.fences.push({ node: m.source, task: mv.task, lastSent: now });

@@ -1,5 +1,6 @@
 import type { CommandRecord, CommandRequest } from '../control/command-dispatcher.js';
 import type { NodeState } from '../control/node-registry.js';
+import type { Incident } from '../incidents/incident.js';
 import type { AlertStateInput } from '../notify/alert-state.js';
 
 /** Everything remediation does to the outside world, behind one small interface (tests use fakes). */
@@ -16,6 +17,8 @@ export interface RemediationPorts {
   forgetRule(rule: string, key: string): void;
   notify(alerts: AlertStateInput[]): void;
   randomHex(bytes: number): string;
+  /** A span for one remediation step, child of the incident's rule-firing span; its traceparent goes into the command. */
+  stepSpan(name: string, incident: Pick<Incident, 'traceId' | 'traceparent'>): { traceparent: string; end(error?: string): void };
 }
 
 /** Whether a task runs on a node, as its exporter last reported. */

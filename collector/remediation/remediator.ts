@@ -110,12 +110,15 @@ export class Remediator {
         this.migrator.start(i, now, (ok, at, why) => (ok ? this.stepDone(i, at) : this.stepFailed(i, at, why ?? 'migration failed')));
         return;
       }
-      const traceparent = `00-${i.traceId}-${this.ports.randomHex(8)}-01`;
-      const cmd = this.ports.send({ node, type: action, task: task!, traceparent });
+      const span = this.ports.stepSpan(`remediation.${action}`, i);
+      const cmd = this.ports.send({ node, type: action, task: task!, traceparent: span.traceparent });
       const step: IncidentAction = { type: action, node, task: task!, commandId: cmd.id, issuedAt: now, result: 'pending' };
       this.record(i, step, now);
       this.ports.whenFinal(cmd.id).then(
-        (rec) => this.onCommandFinal(i, step, rec),
+        (rec) => {
+          span.end(rec.status === 'done' ? undefined : `${rec.status}${rec.reason ? `: ${rec.reason}` : ''}`);
+          this.onCommandFinal(i, step, rec);
+        },
         (err) => this.logger.error('command tracking failed', { incident: i.id, err }),
       );
       return;

@@ -6,6 +6,7 @@ import { MqttBus } from '../../common/adapters/mqtt-bus.js';
 import type { Clock, Timers } from '../../common/clock.js';
 import type { Component } from '../../common/lifecycle.js';
 import type { Logger } from '../../common/logger.js';
+import type { Span, Tracer } from '../../common/tracing.js';
 import { EDGEWATCH_VERSION } from '../../common/version.js';
 import { loadVerifyKey, type Command } from '../../protocol/commands.js';
 import type { LogRecord } from '../../protocol/log-record.js';
@@ -31,6 +32,7 @@ export interface ControlDeps {
   /** Where the agent's own records go (the spool), so command actions show in the command's trace. */
   sink: RecordSink | undefined;
   baseDir: string;
+  tracer: Tracer;
 }
 
 function loadKeys(file: string | undefined, logger: Logger): Map<string, KeyObject> {
@@ -80,9 +82,26 @@ export function createControlChannel(config: ExporterConfig, deps: ControlDeps):
     deps.clock,
     log,
   );
+  // the edge action as a span (child of the command's) and as a log record in the same trace
+  const spans = new Map<string, Span>();
+  const actionSpan = (cmd: Command, status: string, detail: string | undefined): Span => {
+    let span = spans.get(cmd.id);
+    if (!span) {
+      span = deps.tracer.startSpan(`edge.command ${cmd.type}`, { ...(cmd.traceparent ? { parent: cmd.traceparent } : {}), attributes: { 'edgewatch.node': node, 'edgewatch.command_id': cmd.id, ...(cmd.task ? { 'edgewatch.task': cmd.task } : {}) } });
+      spans.set(cmd.id, span);
+    }
+    if (status !== 'accepted') {
+      spans.delete(cmd.id);
+      span.end(status === 'done' ? undefined : `${status}${detail ? `: ${detail}` : ''}`);
+    }
+    return span;
+  };
   const traceRecord = (cmd: Command | undefined, status: string, detail: string | undefined) => {
-    const tp = parseTraceparent(cmd?.traceparent);
-    if (!deps.sink || !cmd || !tp) return;
+    if (!cmd) return;
+    const span = actionSpan(cmd, status, detail);
+    const tp = parseTraceparent(span.traceparent);
+    const parent = parseTraceparent(cmd.traceparent);
+    if (!deps.sink || !tp || !parent) return;
     const record: LogRecord = {
       ts: deps.clock.now(),
       node,
@@ -91,8 +110,8 @@ export function createControlChannel(config: ExporterConfig, deps: ControlDeps):
       level: status === 'failed' || status === 'rejected' ? 'warn' : 'info',
       msg: `command ${cmd.type}${cmd.task ? ` ${cmd.task}` : ''} ${status}${detail ? `: ${detail}` : ''}`,
       trace_id: tp.traceId,
-      span_id: randomBytes(8).toString('hex'),
-      attrs: { command_id: cmd.id, command_type: cmd.type, status, parent_span_id: tp.spanId },
+      span_id: tp.spanId,
+      attrs: { command_id: cmd.id, command_type: cmd.type, status, parent_span_id: parent.spanId },
     };
     deps.sink.write(record);
   };

@@ -101,6 +101,7 @@ export function remediation(guards: Partial<GuardrailOptions> = {}, verifyMs = 3
     forgetRule: (rule, key) => void forgotten.push(`${rule} ${key}`),
     notify: (a) => void alerts.push(...a),
     randomHex: (n) => 'ab'.repeat(n),
+    stepSpan: (_name, i) => ({ traceparent: `00-${i.traceId}-${'ab'.repeat(8)}-01`, end() {} }),
   };
   const finals = new Map<string, Promise<CommandRecord>>();
   let incidentIds = 0;
