@@ -7,6 +7,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { loadCollectorConfig } from '../collector/config.js';
 import { startCollector, type RunningCollector } from '../collector/main.js';
 import { onShutdownSignal } from '../common/lifecycle.js';
+import { tracingFromEnv } from './tracing.js';
 import { createLogger, type LogLevel } from '../common/logger.js';
 import { loadExporterConfig } from '../exporter/config.js';
 import { startExporter } from '../exporter/main.js';
@@ -90,12 +91,14 @@ Examples:
 
     const logger = createLogger({ level });
     const keyFile = commandKeyPair(join(dataDir, 'keys'));
-    const collector = await startCollector(collectorConfig(host, ports, dataDir, keyFile), { logger: logger.child({ component: 'collector' }) });
+    const tracing = await tracingFromEnv('edgewatch', logger);
+    const traced = tracing.tracer ? { tracer: tracing.tracer } : {};
+    const collector = await startCollector(collectorConfig(host, ports, dataDir, keyFile), { logger: logger.child({ component: 'collector' }), ...traced });
     let exporter: Awaited<ReturnType<typeof startExporter>>;
     let exporterCfg: ReturnType<typeof exporterConfig>;
     try {
       exporterCfg = exporterConfig(host, ports, dataDir, collector);
-      exporter = await startExporter(exporterCfg, { logger: logger.child({ component: 'exporter' }), env: process.env });
+      exporter = await startExporter(exporterCfg, { logger: logger.child({ component: 'exporter' }), env: process.env, ...traced });
     } catch (err) {
       await collector.stop();
       throw err;
@@ -103,6 +106,7 @@ Examples:
     onShutdownSignal(async () => {
       await exporter.stop();
       await collector.stop();
+      await tracing.shutdown();
     }, logger);
     printBanner(io, { fault: faultNote(exporterCfg), node: exporterCfg.node, host, dataDir, collector, exporterPort: exporter.port, servicePort: ports['service-port'], notes });
     await new Promise(() => {});
