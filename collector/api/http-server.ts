@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { HostPort } from '../../common/config.js';
+import { closeHttp, listenHttp, operationalRoutes } from '../../common/adapters/http-service.js';
 import type { Logger } from '../../common/logger.js';
+
+const PATHS = ['/api/incidents', '/api/nodes', '/api/commands', '/api/traces/{traceId}', '/api/logs', '/api/alertmanager', '/metrics', '/healthz', '/readyz'];
 
 /** The collector's HTTP server: the API routes it is given plus /metrics, /healthz and /readyz. */
 export class CollectorHttpServer {
@@ -29,24 +32,9 @@ export class CollectorHttpServer {
     app.disable('x-powered-by');
     app.set('query parser', 'simple');
     for (const r of this.routes) app.use(r);
-    app.get('/metrics', async (_req, res) => {
-      try {
-        const body = await this.registry.metrics();
-        res.set('Content-Type', this.registry.contentType).send(body);
-      } catch (err) {
-        this.logger.error('metrics render failed', { err });
-        res.status(500).type('text/plain').send('metrics render failed\n');
-      }
-    });
-    app.get('/healthz', (_req, res) => {
-      res.type('text/plain').send('ok\n');
-    });
-    app.get('/readyz', (_req, res) => {
-      const r = this.ready();
-      res.status(r.ok ? 200 : 503).type('text/plain').send(r.ok ? 'ready\n' : `not ready: ${r.reason ?? 'starting'}\n`);
-    });
+    app.use(operationalRoutes({ registry: this.registry, ready: this.ready, logger: this.logger }));
     app.use((_req, res) => {
-      res.status(404).json({ error: 'not_found', message: 'try /api/traces/{traceId}, /api/logs, /metrics, /healthz or /readyz' });
+      res.status(404).json({ error: 'not_found', message: `try ${PATHS.join(', ')}` });
     });
     app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
       this.logger.error('http handler failed', { err });
@@ -56,24 +44,10 @@ export class CollectorHttpServer {
   }
 
   async start(): Promise<void> {
-    const app = this.app();
-    await new Promise<void>((resolve, reject) => {
-      const server = app.listen(this.listen.port, this.listen.host);
-      server.once('listening', () => resolve());
-      server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(new Error(`cannot listen on ${this.listen.host}:${this.listen.port} (http.listen): ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`)),
-      );
-      this.server = server;
-    });
-    this.logger.info('http listening', { address: `${this.listen.host}:${this.port}`, paths: ['/api/traces/{traceId}', '/api/logs', '/metrics', '/healthz', '/readyz'] });
+    this.server = await listenHttp(this.app(), this.listen, this.logger, PATHS);
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeHttp(this.server);
   }
 }
