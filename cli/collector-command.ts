@@ -8,7 +8,7 @@ import { parse, UsageError, type Command } from './args.js';
 /** `edgewatch collector --config FILE`: the cloud side. */
 export const collectorCommand: Command = {
   name: 'collector',
-  summary: 'run the cloud collector: forward-protocol log ingest, trace correlation store, HTTP API',
+  summary: 'run the cloud collector: log ingest and traces, rules, incidents, remediation, webhooks',
   help: `Usage: edgewatch collector --config FILE [--check] [--log-level LEVEL]
 
 Runs the edgewatch collector. Edge exporters (and anything else that speaks the Fluentd forward
@@ -16,6 +16,10 @@ protocol: Fluent Bit, fluent-logger in a cloud service) ship log records to its 
 record is normalised (time with nanoseconds, node, task or service, level, msg, trace_id, ...) and
 stored in SQLite before the sender's chunk is acked, so acked logs survive a crash. Resent chunks are
 stored once. The HTTP API then returns a whole trace across edge nodes and cloud services.
+Rules (rules.file, default alerts/collector-rules.yml) run on every record, heartbeat, restart and
+Alertmanager alert as it arrives; a firing rule opens an incident, which is remediated step by step
+(restart -> rollback -> migrate -> page) with signed commands over MQTT (mqtt.url, or the embedded
+broker), within guardrails, and reported to webhooks (notify.webhooks) as Alertmanager v4 alerts.
 
 Options:
   --config FILE       collector YAML config (see README.md, "Collector"); every key has a default,
@@ -29,9 +33,14 @@ Inputs (forward.listen, default 0.0.0.0:24224):
   chunk acks, the shared_key handshake (forward.sharedKey, forward.users), UDP heartbeat on the same port.
 
 Endpoints (http.listen, default 0.0.0.0:8080):
+  /api/incidents, /api/incidents/{id}                   incidents: status, actions taken, evidence
+  /api/nodes                                            edge nodes: online/offline and why, load, tasks
+  POST /api/commands {node, task, type}                 a signed command (restart, stop, start, apply,
+                                                        rollback, release, snapshot) and its ack
   /api/traces/{traceId}                                 every record of a trace, in time order
   /api/logs?node=&task=&since=&until=&level=&limit=     newest matching records, in time order
-  /metrics   edgewatch_collector_* (ingested, rejected by reason, duplicates, store) and Node metrics
+  POST /api/alertmanager                                Alertmanager v4 webhooks into the same rules
+  /metrics   edgewatch_collector_* (ingest, store, nodes, commands, incidents, remediation) and Node
   /healthz   200 while the process is alive
   /readyz    200 once the store is open and the inputs listen
 
