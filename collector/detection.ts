@@ -131,6 +131,7 @@ export function createDetection(config: CollectorConfig, deps: DetectionDeps) {
     },
   };
   const remediator = new Remediator(book, guard, new Migrator(ports, metrics, r.migrationTimeoutSeconds * 1000, logger), ports, metrics, { verifyMs: r.verifySeconds * 1000 }, logger);
+  remediator.resume(clock.now());
   const apply = (transitions: readonly RuleTransition[], now: number) => {
     for (const t of transitions) {
       try {

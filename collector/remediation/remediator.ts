@@ -65,6 +65,22 @@ export class Remediator {
     this.advance(incident, now);
   }
 
+  /**
+   * After a collector restart: a step whose command result was not seen is verified afresh (the command
+   * may well have run), so no incident stays in `remediating` forever.
+   */
+  resume(now: number): void {
+    for (const i of this.book.unresolved()) {
+      if (i.status !== 'remediating' || i.verifyUntil !== undefined) continue;
+      const pending = i.actions.filter((a) => a.result === 'pending');
+      for (const a of pending) a.reason = 'the collector restarted before its result arrived';
+      // the rule engine starts empty: only fresh evidence fires the rule again
+      i.ruleFiring = false;
+      i.verifyUntil = now + this.options.verifyMs;
+      this.book.save(i);
+    }
+  }
+
   /** Verification deadlines, rate-limit retries, the breaker, and pending migrations. */
   tick(now: number): void {
     this.updateBreaker(now);
