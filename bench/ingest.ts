@@ -70,7 +70,7 @@ export async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'edgewatch-bench-'));
   try {
     const config = loadCollectorConfig(
-      `http: {listen: "127.0.0.1:0"}\nforward: {listen: "127.0.0.1:0", heartbeat: false}\nstore: {path: ${JSON.stringify(join(dir, 'bench.db'))}}\n`,
+      `http: {listen: "127.0.0.1:0"}\nforward: {listen: "127.0.0.1:0", heartbeat: false}\nmqtt: {embedded: {listen: "127.0.0.1:0"}}\nstore: {path: ${JSON.stringify(join(dir, 'bench.db'))}}\n`,
     );
     const collector = await startCollector(config, { logger: silentLogger });
     log(`collector listening on forward port ${collector.forwardPort}; sending`);

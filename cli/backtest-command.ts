@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { errorMessage } from '../common/errors.js';
-import { BacktestInputError, formatBacktestCsv, parseBacktestCsv, runBacktest } from '../collector/rules/backtest.js';
-import { loadRulesFile } from '../collector/rules/rule-file.js';
 import { parse, UsageError, type Command } from './args.js';
 
 /** `edgewatch backtest --rules FILE --rule NAME --input FILE.csv`: replays a series through one rule. */
@@ -74,6 +72,10 @@ unreadable input (the line and what is wrong are named).
   async run(argv, io) {
     const { values } = parse(argv, { rules: { type: 'string' }, rule: { type: 'string' }, input: { type: 'string' } });
     for (const opt of ['rules', 'rule', 'input'] as const) if (!values[opt]) throw new UsageError(`--${opt} is required`);
+    const [{ BacktestInputError, formatBacktestCsv, parseBacktestCsv, runBacktest }, { loadRulesFile }] = await Promise.all([
+      import('../collector/rules/backtest.js'),
+      import('../collector/rules/rule-file.js'),
+    ]);
     const rules = loadRulesFile(values.rules!);
     const rule = rules.find((r) => r.name === values.rule);
     if (!rule) {

@@ -1,8 +1,6 @@
 import { onShutdownSignal } from '../common/lifecycle.js';
 import { tracingFromEnv } from './tracing.js';
 import { createLogger, type LogLevel } from '../common/logger.js';
-import { loadCollectorConfigFile } from '../collector/config.js';
-import { startCollector } from '../collector/main.js';
 import { parse, UsageError, type Command } from './args.js';
 
 /** `edgewatch collector --config FILE`: the cloud side. */
@@ -61,6 +59,8 @@ Examples:
     if (!values.config) throw new UsageError('--config FILE is required');
     const level = (values['log-level'] ?? 'info') as LogLevel;
     if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error, got "${level}"`);
+    // loaded here, not at the top: the CLI of one command must not pay for the others' modules
+    const { loadCollectorConfigFile } = await import('../collector/config.js');
     const config = loadCollectorConfigFile(values.config);
     if (values.check) {
       const f = config.forward;
@@ -73,6 +73,7 @@ Examples:
     }
     const logger = createLogger({ level, fields: { component: 'collector' } });
     const tracing = await tracingFromEnv('edgewatch-collector', logger);
+    const { startCollector } = await import('../collector/main.js');
     const collector = await startCollector(config, { logger, ...(tracing.tracer ? { tracer: tracing.tracer } : {}) });
     onShutdownSignal(async () => {
       await collector.stop();

@@ -1,8 +1,6 @@
 import { onShutdownSignal } from '../common/lifecycle.js';
 import { tracingFromEnv } from './tracing.js';
 import { createLogger, type LogLevel } from '../common/logger.js';
-import { loadExporterConfigFile } from '../exporter/config.js';
-import { startExporter } from '../exporter/main.js';
 import { parse, UsageError, type Command } from './args.js';
 
 /** `edgewatch exporter --config FILE`: the edge agent. */
@@ -43,6 +41,8 @@ Examples:
     if (!values.config) throw new UsageError('--config FILE is required');
     const level = (values['log-level'] ?? 'info') as LogLevel;
     if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error, got "${level}"`);
+    // loaded here, not at the top: the CLI of one command must not pay for the others' modules
+    const { loadExporterConfigFile } = await import('../exporter/config.js');
     const config = loadExporterConfigFile(values.config);
     if (values.check) {
       io.out(`${values.config}: valid (node ${config.node}, ${config.tasks.length} task(s): ${config.tasks.map((t) => `${t.name}@${t.version}`).join(', ') || 'none'})\n`);
@@ -50,6 +50,7 @@ Examples:
     }
     const logger = createLogger({ level, fields: { component: 'exporter' } });
     const tracing = await tracingFromEnv('edgewatch-exporter', logger);
+    const { startExporter } = await import('../exporter/main.js');
     const exporter = await startExporter(config, { logger, env: process.env, ...(tracing.tracer ? { tracer: tracing.tracer } : {}) });
     onShutdownSignal(async () => {
       await exporter.stop();

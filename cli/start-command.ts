@@ -4,13 +4,11 @@ import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify } from 'yaml';
-import { loadCollectorConfig } from '../collector/config.js';
-import { startCollector, type RunningCollector } from '../collector/main.js';
+import type { RunningCollector } from '../collector/main.js';
 import { onShutdownSignal } from '../common/lifecycle.js';
 import { tracingFromEnv } from './tracing.js';
 import { createLogger, type LogLevel } from '../common/logger.js';
-import { loadExporterConfig } from '../exporter/config.js';
-import { startExporter } from '../exporter/main.js';
+import type { startExporter } from '../exporter/main.js';
 import { parse, UsageError, type Command, type Io } from './args.js';
 
 /** Where the example configs of `edgewatch start` live (examples/start/ of the package, wherever it runs from). */
@@ -25,6 +23,9 @@ const PORTS = [
   { key: 'service-port', flag: '--service-port', fallback: 8081, what: 'example HTTP service' },
 ] as const;
 type PortKey = (typeof PORTS)[number]['key'];
+
+/** The config loaders, imported when `start` runs. */
+let loaders: { loadCollectorConfig: typeof import('../collector/config.js').loadCollectorConfig; loadExporterConfig: typeof import('../exporter/config.js').loadExporterConfig } | undefined;
 
 /** `edgewatch start`: the whole stack on one machine, as `npm start` runs it. */
 export const startCommand: Command = {
@@ -92,6 +93,14 @@ Examples:
     const logger = createLogger({ level });
     const keyFile = commandKeyPair(join(dataDir, 'keys'));
     const tracing = await tracingFromEnv('edgewatch', logger);
+    // loaded here, not at the top: `edgewatch exporter` on an edge device must not load the collector
+    const [{ startCollector }, { startExporter }, { loadCollectorConfig }, { loadExporterConfig }] = await Promise.all([
+      import('../collector/main.js'),
+      import('../exporter/main.js'),
+      import('../collector/config.js'),
+      import('../exporter/config.js'),
+    ]);
+    loaders = { loadCollectorConfig, loadExporterConfig };
     const traced = tracing.tracer ? { tracer: tracing.tracer } : {};
     const collector = await startCollector(collectorConfig(host, ports, dataDir, keyFile), { logger: logger.child({ component: 'collector' }), ...traced });
     let exporter: Awaited<ReturnType<typeof startExporter>>;
@@ -201,7 +210,7 @@ function collectorConfig(host: string, ports: Record<PortKey, number>, dataDir: 
   section(raw, 'commands').privateKeyFile = keys.privateKeyFile;
   const rules = section(raw, 'rules');
   if (typeof rules.file === 'string') rules.file = resolve(startDir, rules.file);
-  return loadCollectorConfig(stringify(raw), join(startDir, 'collector.yaml'));
+  return loaders!.loadCollectorConfig(stringify(raw), join(startDir, 'collector.yaml'));
 }
 
 function exporterConfig(host: string, ports: Record<PortKey, number>, dataDir: string, collector: RunningCollector) {
@@ -215,7 +224,7 @@ function exporterConfig(host: string, ports: Record<PortKey, number>, dataDir: s
   raw.commands = { publicKeyFile: join(dataDir, 'keys', 'command.pub') };
   raw.spool = { ...section(raw, 'spool'), dir: join(dataDir, 'exporter', 'spool') };
   raw.state = { dir: join(dataDir, 'exporter', 'state') };
-  return loadExporterConfig(stringify(raw), join(startDir, 'exporter.yaml'), undefined, startDir);
+  return loaders!.loadExporterConfig(stringify(raw), join(startDir, 'exporter.yaml'), undefined, startDir);
 }
 
 /** What the example service's scripted fault does, from its env (empty when it has none). */

@@ -44,16 +44,21 @@ export interface DetectionDeps {
   logger: Logger;
 }
 
-function logSignal(e: Event, now: number): LogSignal {
-  // edge clocks can run ahead; the rules must not see the future
-  const s: LogSignal = { kind: 'log', at: Math.min(e.timeMs, now), level: e.level, msg: e.msg };
-  if (e.node !== undefined) s.node = e.node;
-  if (e.task !== undefined) s.task = e.task;
-  if (e.service !== undefined) s.service = e.service;
-  if (e.status !== undefined) s.status = e.status;
-  if (e.duration_ms !== undefined) s.duration_ms = e.duration_ms;
-  if (e.trace_id !== undefined) s.trace_id = e.trace_id;
-  if (e.attrs !== undefined) s.attrs = e.attrs;
+/**
+ * Fills `s` from an event. One signal object is reused for a whole batch: this runs for every stored
+ * record, and the engine keeps nothing of the object itself (its keyer is told to forget it per signal).
+ */
+function fillLogSignal(s: LogSignal, e: Event, now: number): LogSignal {
+  s.at = e.timeMs < now ? e.timeMs : now; // edge clocks can run ahead; the rules must not see the future
+  s.node = e.node;
+  s.task = e.task;
+  s.service = e.service;
+  s.level = e.level;
+  s.msg = e.msg;
+  s.status = e.status;
+  s.duration_ms = e.duration_ms;
+  s.trace_id = e.trace_id;
+  s.attrs = e.attrs;
   return s;
 }
 
@@ -146,8 +151,9 @@ export function createDetection(config: CollectorConfig, deps: DetectionDeps) {
   const evaluate: Stage<IngestBatch> = stage('evaluate-rules', (ctx, batch) => {
     // spans only when tracing is on: the hot path must not pay for ids it throws away
     ingestSpan = tracer.enabled && batch.events.length > 0 ? tracer.startSpan('collector.ingest', { startTimeMs: ctx.now, attributes: { 'edgewatch.input': batch.input, 'edgewatch.tag': batch.tag, 'edgewatch.records': batch.events.length } }) : undefined;
+    const signal: LogSignal = { kind: 'log', at: 0, level: 'info', msg: '' };
     for (const e of batch.events) {
-      const transitions = engine.observe(logSignal(e, ctx.now));
+      const transitions = engine.observe(fillLogSignal(signal, e, ctx.now));
       if (transitions.length > 0) apply(transitions, ctx.now);
     }
     ingestSpan?.end();
