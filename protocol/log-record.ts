@@ -85,6 +85,9 @@ export function codeClass(status: number): '1xx' | '2xx' | '3xx' | '4xx' | '5xx'
   return `${Math.floor(status / 100)}xx` as '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
 }
 
+/** Every field spelling {@link extractTraceContext} reads (so parsers do not copy them into attrs). */
+export const TRACE_CONTEXT_KEYS = ['trace_id', 'traceId', 'traceID', 'traceparent', 'span_id', 'spanId', 'spanID'] as const;
+
 /** Trace and span ids from the usual field spellings: trace_id, traceId, traceparent (W3C). */
 export function extractTraceContext(fields: Record<string, unknown>): { trace_id?: string; span_id?: string } {
   const tp = parseTraceparent(fields.traceparent);

@@ -1,4 +1,4 @@
-import { extractTraceContext, LOG_LEVELS, normalizeDuration, normalizeLevel, normalizeStatus, parseRecordTag, type LogLevelName } from '../../protocol/log-record.js';
+import { extractTraceContext, LOG_LEVELS, normalizeDuration, normalizeLevel, normalizeStatus, parseRecordTag, TRACE_CONTEXT_KEYS, type LogLevelName } from '../../protocol/log-record.js';
 import { EventTime } from '../ingest/forward/event-time.js';
 import type { Event } from './event.js';
 import { splitEpochMs, splitForwardTime, type SplitTime } from './event-time-of.js';
@@ -18,13 +18,7 @@ const CONSUMED = new Set<string>([
   ...NODE_KEYS,
   'service',
   'service.name',
-  'trace_id',
-  'traceId',
-  'traceID',
-  'traceparent',
-  'span_id',
-  'spanId',
-  'spanID',
+  ...TRACE_CONTEXT_KEYS,
   'status',
   'duration_ms',
   'time',

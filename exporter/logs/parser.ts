@@ -3,6 +3,7 @@ import {
   normalizeDuration,
   normalizeLevel,
   normalizeStatus,
+  TRACE_CONTEXT_KEYS,
   type LogLevelName,
 } from '../../protocol/log-record.js';
 
@@ -44,13 +45,7 @@ const KNOWN = new Set([
   ...TIME_KEYS,
   ...STATUS_KEYS,
   ...DURATION_KEYS,
-  'trace_id',
-  'traceId',
-  'traceID',
-  'traceparent',
-  'span_id',
-  'spanId',
-  'spanID',
+  ...TRACE_CONTEXT_KEYS,
 ]);
 const MAX_ATTRS = 32;
 
