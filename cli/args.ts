@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EdgewatchError } from '../common/errors.js';
+import type { LogLevel } from '../common/logger.js';
 
 /** A usage error: the CLI prints it with a pointer to --help and exits 2. */
 export class UsageError extends EdgewatchError {
@@ -35,4 +36,13 @@ export interface Command {
   summary: string;
   help: string;
   run(argv: string[], io: Io): Promise<number>;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** The `--log-level` option's value, or `fallback` when absent; anything else is a {@link UsageError}. */
+export function logLevelOption(value: string | undefined, fallback: LogLevel): LogLevel {
+  const level = value ?? fallback;
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error, got "${level}"`);
+  return level as LogLevel;
 }

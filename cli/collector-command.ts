@@ -1,7 +1,7 @@
 import { onShutdownSignal } from '../common/lifecycle.js';
 import { tracingFromEnv } from './tracing.js';
-import { createLogger, type LogLevel } from '../common/logger.js';
-import { parse, UsageError, type Command } from './args.js';
+import { createLogger } from '../common/logger.js';
+import { logLevelOption, parse, UsageError, type Command } from './args.js';
 
 /** `edgewatch collector --config FILE`: the cloud side. */
 export const collectorCommand: Command = {
@@ -57,8 +57,7 @@ Examples:
   async run(argv, io) {
     const { values } = parse(argv, { config: { type: 'string', short: 'c' }, check: { type: 'boolean' }, 'log-level': { type: 'string' } });
     if (!values.config) throw new UsageError('--config FILE is required');
-    const level = (values['log-level'] ?? 'info') as LogLevel;
-    if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error, got "${level}"`);
+    const level = logLevelOption(values['log-level'], 'info');
     // loaded here, not at the top: the CLI of one command must not pay for the others' modules
     const { loadCollectorConfigFile } = await import('../collector/config.js');
     const config = loadCollectorConfigFile(values.config);

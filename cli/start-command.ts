@@ -7,9 +7,9 @@ import { parse as parseYaml, stringify } from 'yaml';
 import type { RunningCollector } from '../collector/main.js';
 import { onShutdownSignal } from '../common/lifecycle.js';
 import { tracingFromEnv } from './tracing.js';
-import { createLogger, type LogLevel } from '../common/logger.js';
+import { createLogger } from '../common/logger.js';
 import type { startExporter } from '../exporter/main.js';
-import { parse, UsageError, type Command, type Io } from './args.js';
+import { logLevelOption, parse, UsageError, type Command, type Io } from './args.js';
 
 /** Where the example configs of `edgewatch start` live (examples/start/ of the package, wherever it runs from). */
 const startDir = fileURLToPath(new URL('../../examples/start/', import.meta.url));
@@ -79,8 +79,7 @@ Examples:
       'data-dir': { type: 'string' },
       'log-level': { type: 'string' },
     });
-    const level = (values['log-level'] ?? 'warn') as LogLevel;
-    if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error, got "${level}"`);
+    const level = logLevelOption(values['log-level'], 'warn');
     const host = (values.host as string | undefined) ?? '127.0.0.1';
     // The embedded broker's URL and the example tasks assume IPv4 (or a host name).
     if (host.includes(':')) throw new UsageError(`--host must be an IPv4 address or a host name (e.g. 127.0.0.1 or 0.0.0.0), got "${host}"`);

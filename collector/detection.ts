@@ -137,6 +137,10 @@ export function createDetection(config: CollectorConfig, deps: DetectionDeps) {
   };
   const remediator = new Remediator(book, guard, new Migrator(ports, metrics, r.migrationTimeoutSeconds * 1000, logger), ports, metrics, { verifyMs: r.verifySeconds * 1000 }, logger);
   remediator.resume(clock.now());
+  const observeAll = (signals: readonly Signal[]) => {
+    const now = clock.now();
+    for (const s of signals) apply(engine.observe(s), now);
+  };
   const apply = (transitions: readonly RuleTransition[], now: number) => {
     for (const t of transitions) {
       try {
@@ -164,10 +168,7 @@ export function createDetection(config: CollectorConfig, deps: DetectionDeps) {
   logger.info('rules loaded', { file: rulesFile, rules: engine.ruleNames, dryRun: r.dryRun });
   return {
     evaluate,
-    onSignals(signals: Signal[]) {
-      const now = clock.now();
-      for (const s of signals) apply(engine.observe(s), now);
-    },
+    onSignals: observeAll,
     onTick(now: number) {
       apply(engine.tick(now), now);
       remediator.tick(now);
@@ -175,10 +176,7 @@ export function createDetection(config: CollectorConfig, deps: DetectionDeps) {
     routes: [
       incidentRoutes(book, incidents),
       alertmanagerRoutes({
-        onAlerts: (signals) => {
-          const now = clock.now();
-          for (const s of signals) apply(engine.observe(s), now);
-        },
+        onAlerts: observeAll,
         clock,
         registry,
         logger: deps.logger.child({ component: 'alertmanager' }),

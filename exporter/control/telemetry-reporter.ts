@@ -40,7 +40,8 @@ export class TelemetryReporter {
   private flushTimer: TimerHandle | undefined;
   private stopHeartbeat: (() => void) | undefined;
   private lastLatencyMs: number | undefined;
-  private readonly sent = new Map<number, number>();
+  /** `at` of the last heartbeats sent, to recognise ours when they come back through the broker. */
+  private readonly sent: number[] = [];
 
   constructor(
     private readonly bus: MessageBus,
@@ -132,16 +133,15 @@ export class TelemetryReporter {
       version: this.options.version,
     };
     if (this.lastLatencyMs !== undefined) hb.linkLatencyMs = this.lastLatencyMs;
-    this.sent.set(at, this.clock.now());
-    if (this.sent.size > 10) this.sent.delete(this.sent.keys().next().value!);
+    this.sent.push(at);
+    if (this.sent.length > 10) this.sent.shift();
     await this.publish(topics.heartbeat(this.options.node), hb, 0);
   }
 
   private echo(payload: Buffer): void {
     try {
       const at = (JSON.parse(payload.toString('utf8')) as { at?: number }).at;
-      const t0 = at === undefined ? undefined : this.sent.get(at);
-      if (t0 !== undefined) this.lastLatencyMs = this.clock.now() - t0;
+      if (at !== undefined && this.sent.includes(at)) this.lastLatencyMs = this.clock.now() - at;
     } catch {
       // not ours
     }
