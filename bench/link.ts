@@ -68,13 +68,13 @@ async function commandRoundTrip(url: string, n: number, dir: string): Promise<nu
     { logger: silentLogger, env: process.env },
   );
   try {
-    while (collector.control.nodes.get(node)?.status !== 'online') await new Promise((r) => setTimeout(r, 20));
+    while (collector.nodes.get(node)?.status !== 'online') await new Promise((r) => setTimeout(r, 20));
     const rtt: number[] = [];
     for (let i = 0; i < n; i++) {
       const t0 = now();
       // `start` on a running task: the whole command path with a no-op at the end
-      const rec = collector.control.dispatcher.send({ node, type: 'start', task: 'idle' });
-      const final = await collector.control.dispatcher.whenFinal(rec.id);
+      const rec = collector.dispatcher.send({ node, type: 'start', task: 'idle' });
+      const final = await collector.dispatcher.whenFinal(rec.id);
       if (final.status !== 'done') throw new Error(`command ${i} ended ${final.status}: ${final.reason}`);
       rtt.push(now() - t0);
     }

@@ -7,9 +7,9 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { RuleEngine } from '../collector/rules/rule-engine.js';
-import { loadRulesFile } from '../collector/rules/rule-file.js';
-import type { LogSignal, Signal } from '../collector/rules/signals.js';
+import { RuleEngine } from '../common/rules/rule-engine.js';
+import { loadRulesFile } from '../common/rules/rule-file.js';
+import type { LogSignal, Signal } from '../common/rules/signals.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const T0 = Date.UTC(2026, 0, 1);

@@ -73,8 +73,8 @@ unreadable input (the line and what is wrong are named).
     const { values } = parse(argv, { rules: { type: 'string' }, rule: { type: 'string' }, input: { type: 'string' } });
     for (const opt of ['rules', 'rule', 'input'] as const) if (!values[opt]) throw new UsageError(`--${opt} is required`);
     const [{ BacktestInputError, formatBacktestCsv, parseBacktestCsv, runBacktest }, { loadRulesFile }] = await Promise.all([
-      import('../collector/rules/backtest.js'),
-      import('../collector/rules/rule-file.js'),
+      import('../common/rules/backtest.js'),
+      import('../common/rules/rule-file.js'),
     ]);
     const rules = loadRulesFile(values.rules!);
     const rule = rules.find((r) => r.name === values.rule);

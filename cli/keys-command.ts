@@ -1,6 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { KEY_FILE, PUBLIC_KEY_FILE, writeKeyPair } from '../common/adapters/key-files.js';
 import { parse, UsageError, type Command } from './args.js';
 
 /** `edgewatch keys generate --out DIR`: the Ed25519 key pair that signs control-channel commands. */
@@ -28,18 +28,12 @@ Example:
     if (verb !== 'generate') throw new UsageError(verb ? `unknown keys action "${verb}" (expected "generate")` : 'missing action: edgewatch keys generate --out DIR');
     const { values } = parse(rest, { out: { type: 'string' }, force: { type: 'boolean' } });
     if (!values.out) throw new UsageError('--out DIR is required');
-    const keyPath = join(values.out, 'command.key');
-    const pubPath = join(values.out, 'command.pub');
+    const keyPath = join(values.out, KEY_FILE);
+    const pubPath = join(values.out, PUBLIC_KEY_FILE);
     if (!values.force && (existsSync(keyPath) || existsSync(pubPath))) {
       throw new UsageError(`${keyPath} or ${pubPath} already exists; pass --force to overwrite`);
     }
-    mkdirSync(values.out, { recursive: true });
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519', {
-      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-    });
-    writeFileSync(keyPath, privateKey, { mode: 0o600 });
-    writeFileSync(pubPath, publicKey, { mode: 0o644 });
+    writeKeyPair(values.out);
     io.out(`wrote ${keyPath} (private: keep on the collector)\nwrote ${pubPath} (public: copy to every edge node)\n`);
     return 0;
   },

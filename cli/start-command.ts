@@ -1,10 +1,10 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify } from 'yaml';
 import type { RunningCollector } from '../collector/main.js';
+import { ensureKeyPair } from '../common/adapters/key-files.js';
 import { onShutdownSignal } from '../common/lifecycle.js';
 import { tracingFromEnv } from './tracing.js';
 import { createLogger } from '../common/logger.js';
@@ -90,7 +90,7 @@ Examples:
     for (const p of PORTS) ports[p.key] = await choosePort(host, p, flags[p.key], notes);
 
     const logger = createLogger({ level });
-    const keyFile = commandKeyPair(join(dataDir, 'keys'));
+    const keyFile = ensureKeyPair(join(dataDir, 'keys'));
     const tracing = await tracingFromEnv('edgewatch', logger);
     // loaded here, not at the top: `edgewatch exporter` on an edge device must not load the collector
     const [{ startCollector }, { startExporter }, { loadCollectorConfig }, { loadExporterConfig }] = await Promise.all([
@@ -159,25 +159,6 @@ function freePort(host: string): Promise<number> {
   });
 }
 
-/**
- * The command key pair under `dir`, generated on first start (as `edgewatch keys generate` would), so the
- * collector signs with command.key and the exporter verifies with command.pub. Returns both paths.
- */
-function commandKeyPair(dir: string): { privateKeyFile: string; publicKeyFile: string } {
-  const privateKeyFile = join(dir, 'command.key');
-  const publicKeyFile = join(dir, 'command.pub');
-  mkdirSync(dir, { recursive: true });
-  if (!existsSync(privateKeyFile)) {
-    const pair = generateKeyPairSync('ed25519', { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-    writeFileSync(privateKeyFile, pair.privateKey, { mode: 0o600 });
-    writeFileSync(publicKeyFile, pair.publicKey);
-  } else if (!existsSync(publicKeyFile)) {
-    const pub = createPublicKey(createPrivateKey(readFileSync(privateKeyFile, 'utf8'))).export({ type: 'spki', format: 'pem' });
-    writeFileSync(publicKeyFile, pub);
-  }
-  return { privateKeyFile, publicKeyFile };
-}
-
 /** Reads a YAML file of examples/start/ as a plain object. */
 function readStartYaml(name: string): Record<string, unknown> {
   return (parseYaml(readFileSync(join(startDir, name), 'utf8')) as Record<string, unknown> | null) ?? {};
@@ -216,7 +197,7 @@ function exporterConfig(host: string, ports: Record<PortKey, number>, dataDir: s
   const raw = readStartYaml('exporter.yaml');
   raw.tasks = moveServicePort(raw.tasks, ports['service-port']);
   const local = host === '0.0.0.0' ? '127.0.0.1' : host;
-  const brokerUrl = collector.control.brokerUrl();
+  const brokerUrl = collector.brokerUrl();
   raw.http = { listen: `${host}:${ports.metrics}` };
   raw.forward = { ...section(raw, 'forward'), address: `${local}:${collector.forwardPort}` };
   if (brokerUrl) raw.mqtt = { ...section(raw, 'mqtt'), url: brokerUrl };
@@ -245,7 +226,7 @@ function printBanner(io: Io, s: { fault: string; node: string; host: string; dat
     `  Collector metrics ${api}/metrics`,
     `  Exporter metrics  http://${shown}:${s.exporterPort}/metrics`,
     `  Log input         ${shown}:${s.collector.forwardPort} (Fluentd forward protocol)`,
-    `  MQTT broker       ${s.collector.control.brokerUrl() ?? 'none'} (embedded)`,
+    `  MQTT broker       ${s.collector.brokerUrl() ?? 'none'} (embedded)`,
     `  Example service   http://${shown}:${s.servicePort}/api/orders${s.fault}`,
     ...s.notes.map((n) => `  note: ${n}`),
     '',

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { alertmanagerInputConfigSchema } from './api/alertmanager-route.js';
 import { notifyConfigSchema } from './notify/notify-config.js';
@@ -72,8 +74,39 @@ const store = z
   })
   .prefault({});
 
-/** The collector configuration file (DESIGN.md, "Collector config"). */
-export const collectorConfigSchema = z.strictObject({
+/** The default rule set shipped in alerts/ (used when `rules.file` is not set). */
+export const DEFAULT_RULES_FILE = fileURLToPath(new URL('../../alerts/collector-rules.yml', import.meta.url));
+
+/**
+ * Every file the collector reads or writes, resolved once: the store, and beside it (unless set) the
+ * state DB, the webhook outbox and the generated command key. `:memory:` keeps the databases in memory.
+ */
+export interface CollectorPaths {
+  store: string;
+  state: string;
+  outbox: string;
+  /** The signing key: `commands.privateKeyFile`, or `keys/command.key` beside the store. */
+  commandKey: string;
+  /** Set when the key is not configured: the directory where a pair is generated on first start. */
+  generatedKeysDir?: string;
+  rules: string;
+}
+
+function pathsOf(c: z.output<typeof collectorConfigBase>): CollectorPaths {
+  const memory = c.store.path === ':memory:';
+  const beside = (name: string) => (memory ? ':memory:' : join(dirname(c.store.path), name));
+  const keysDir = join(dirname(c.store.path), 'keys');
+  return {
+    store: c.store.path,
+    state: beside('state.db'),
+    outbox: c.notify.outboxPath ?? beside('notify-outbox.db'),
+    commandKey: c.commands.privateKeyFile ?? join(keysDir, 'command.key'),
+    ...(c.commands.privateKeyFile ? {} : { generatedKeysDir: keysDir }),
+    rules: c.rules.file ?? DEFAULT_RULES_FILE,
+  };
+}
+
+const collectorConfigBase = z.strictObject({
   http: z.strictObject({ listen: hostPort.default({ host: '0.0.0.0', port: 8080 }) }).prefault({}),
   forward,
   mqtt,
@@ -111,6 +144,9 @@ export const collectorConfigSchema = z.strictObject({
   alertmanager: alertmanagerInputConfigSchema,
   store,
 });
+
+/** The collector configuration file (DESIGN.md, "Collector config"), with its {@link CollectorPaths}. */
+export const collectorConfigSchema = collectorConfigBase.transform((c) => ({ ...c, paths: pathsOf(c) }));
 
 export type CollectorConfig = z.output<typeof collectorConfigSchema>;
 export type ForwardConfig = CollectorConfig['forward'];

@@ -1,34 +1,58 @@
-import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Registry } from 'prom-client';
+import { ensureKeyPair, readSigningKey } from '../common/adapters/key-files.js';
+import { MqttBus } from '../common/adapters/mqtt-bus.js';
 import { systemClock, type Clock, type Timers } from '../common/clock.js';
-import { Lifecycle, type Component } from '../common/lifecycle.js';
-import type { Logger } from '../common/logger.js';
+import { Lifecycle, periodic, type Component } from '../common/lifecycle.js';
+import { errorOnChange, type Logger } from '../common/logger.js';
+import { RuleEngine } from '../common/rules/rule-engine.js';
+import { loadRulesFile } from '../common/rules/rule-file.js';
+import { RuleMetrics } from '../common/rules/rule-metrics.js';
 import { idOnlyTracer, type Tracer } from '../common/tracing.js';
+import { EmbeddedBroker } from './adapters/embedded-broker.js';
+import { alertmanagerRoutes } from './api/alertmanager-route.js';
 import { controlRoutes } from './api/control-routes.js';
 import { CollectorHttpServer } from './api/http-server.js';
+import { incidentRoutes } from './api/incident-routes.js';
 import { queryRoutes } from './api/query-routes.js';
 import type { CollectorConfig } from './config.js';
-import { createControlPlane, type ControlPlane } from './control/control-plane.js';
-import { createDetection } from './detection.js';
+import { CommandDispatcher } from './control/command-dispatcher.js';
+import { CommandLog } from './control/command-log.js';
+import { commandTrail } from './control/command-trail.js';
+import { ControlPlaneMetrics } from './control/control-metrics.js';
+import { ControlPlane } from './control/control-plane.js';
+import { NodeRegistry } from './control/node-registry.js';
+import { storeEvidence } from './incidents/evidence.js';
+import { IncidentBook } from './incidents/incident-book.js';
+import { IncidentMetrics } from './incidents/incident-metrics.js';
+import { IncidentStore } from './incidents/incident-store.js';
 import { ForwardServer } from './ingest/forward/forward-server.js';
 import { CollectorMetrics } from './metrics/collector-metrics.js';
+import { NodeHttpPost } from './notify/node-http-post.js';
+import { SqliteWebhookOutbox } from './notify/sqlite-outbox.js';
+import { WebhookNotifier } from './notify/webhook-notifier.js';
+import { detectionBatch, detectionPipeline } from './pipeline/detection-pipeline.js';
+import { DetectionSpans } from './pipeline/detection-spans.js';
 import { ingestPipeline } from './pipeline/ingest-pipeline.js';
 import { internalWriter } from './pipeline/internal-events.js';
 import { stage } from './pipeline/stage.js';
-import { StateDb } from './state/state-db.js';
+import { createRemediation, guardrailOptions } from './remediation/remediation.js';
+import { EpochStore, StateDb } from './state/state-db.js';
 import type { EventStore } from './store/event-store.js';
 import { RetentionLoop } from './store/retention-loop.js';
 import { SqliteEventStore } from './store/sqlite-store.js';
 
-/** A running collector: its ports, registry, store and control plane, and how to stop it. */
+/** A running collector: its ports, registry, store, nodes and commands, and how to stop it. */
 export interface RunningCollector {
   readonly httpPort: number;
   readonly forwardPort: number;
   readonly registry: Registry;
   readonly store: EventStore;
-  readonly control: ControlPlane;
-  readonly detection: ReturnType<typeof createDetection>;
+  readonly nodes: NodeRegistry;
+  readonly dispatcher: CommandDispatcher;
+  /** The broker URL edge exporters on this machine should use (the embedded broker's actual port). */
+  brokerUrl(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -40,39 +64,132 @@ export interface CollectorRuntime {
   tracer?: Tracer;
 }
 
+/** How often leases, rule timers and verification deadlines advance without a signal. */
+const TICK_MS = 1000;
+
 /**
- * Composition root of the collector. Log events enter at the forward server, run the ingest pipeline
- * (normalise → dedup → persist → evaluate rules), rules open incidents, the remediator sends commands
- * through the control plane, and webhooks go out from the notifier.
+ * Composition root of the collector: the only place that builds adapters (stores, broker, MQTT client,
+ * HTTP and forward servers, webhook transport) and wires them to the core. Read it top to bottom: a log
+ * frame enters at the forward server, runs the ingest pipeline (normalise → dedup → persist), then the
+ * detection pipeline (evaluate rules → open incidents → remediate), whose commands leave through the
+ * dispatcher on the MQTT bus; webhooks leave from the notifier.
  */
 export async function startCollector(config: CollectorConfig, runtime: CollectorRuntime): Promise<RunningCollector> {
   const clock = runtime.clock ?? systemClock;
   const logger = runtime.logger;
+  const paths = config.paths;
   const registry = new Registry();
+  const randomHex = (n: number) => randomBytes(n).toString('hex');
+  const tracer = runtime.tracer ?? idOnlyTracer(randomHex);
+
+  // adapters: files and the network
   const store = new SqliteEventStore({
-    path: config.store.path,
+    path: paths.store,
     synchronous: config.store.synchronous,
     segmentRecords: config.store.segmentRecords,
     maxAgeMs: config.store.retention.maxAgeHours * 3_600_000,
     maxBytes: config.store.retention.maxBytes,
     dedupWindowMs: config.store.dedupWindowHours * 3_600_000,
   });
-  const state = new StateDb(config.store.path === ':memory:' ? ':memory:' : join(dirname(config.store.path), 'state.db'));
+  const state = new StateDb(paths.state);
+  const outbox = new SqliteWebhookOutbox(paths.outbox, config.store.synchronous);
+  const controlLog = logger.child({ component: 'control' });
+  if (paths.generatedKeysDir && ensureKeyPair(paths.generatedKeysDir).created) {
+    controlLog.warn('commands.privateKeyFile is not set: generated a command key pair; give every exporter the public key', { publicKeyFile: `${paths.generatedKeysDir}/command.pub` });
+  }
+  const signingKey = readSigningKey(paths.commandKey);
+  const broker = config.mqtt.embedded ? new EmbeddedBroker(config.mqtt.embedded.listen, controlLog) : undefined;
+  const brokerUrl = () => config.mqtt.url ?? broker?.url;
+  const bus = new MqttBus(
+    {
+      url: () => brokerUrl()!,
+      clientId: config.mqtt.clientId,
+      ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
+      ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
+    },
+    controlLog,
+  );
   const metrics = new CollectorMetrics(registry, () => store.stats());
 
-  // The pipeline feeds the control plane and the detection stages, and they write their own records
-  // through it: the late-bound references break that cycle.
-  let control: ControlPlane | undefined;
-  let detection: ReturnType<typeof createDetection> | undefined;
-  const pipeline = ingestPipeline({
+  // the control plane: nodes, epochs and signed commands
+  const nodes = new NodeRegistry(config.nodes.leaseSeconds * 1000);
+  const epochs = new EpochStore(state);
+  const commandLog = new CommandLog(state);
+  const controlMetrics = new ControlPlaneMetrics(registry, nodes);
+  let writeInternal: ReturnType<typeof internalWriter> = async () => undefined;
+  const dispatcher = new CommandDispatcher(
+    {
+      bus,
+      key: signingKey,
+      epoch: (node) => epochs.epoch(node),
+      isOnline: (node) => nodes.get(node)?.status === 'online',
+      clock,
+      newId: () => randomUUID(),
+      randomHex,
+      logger: controlLog,
+      changed: commandTrail({ log: commandLog, metrics: controlMetrics, clock, logger: controlLog, writeInternal: (r) => writeInternal(r) }),
+    },
+    { ttlMs: config.commands.ttlSeconds * 1000, ackTimeoutMs: config.commands.ackTimeoutSeconds * 1000, maxAttempts: config.commands.maxAttempts },
+  );
+
+  // detection: rules → incidents → remediation, and webhooks for every incident change
+  const detectLog = logger.child({ component: 'detection' });
+  const engine = new RuleEngine(loadRulesFile(paths.rules));
+  new RuleMetrics(registry, engine, 'edgewatch_collector');
+  const notifier = new WebhookNotifier(
+    { webhooks: config.notify.webhooks, externalURL: config.notify.externalURL ?? `http://${hostname()}:${config.http.listen.port}` },
+    { clock, timers: clock, http: new NodeHttpPost(), outbox, registry, logger: logger.child({ component: 'notify' }) },
+  );
+  const spans = new DetectionSpans(tracer, randomHex);
+  const incidents = new IncidentStore(state);
+  const book: IncidentBook = new IncidentBook({
+    store: incidents,
+    evidence: storeEvidence(store),
+    notify: (alerts) => notifier.notify(alerts),
+    newId: () => randomUUID(),
+    newTraceId: () => randomHex(16),
+    fireSpan: (t, traceId) => spans.ruleFired(t, traceId),
+    metrics: new IncidentMetrics(registry, () => book.openIncidents()),
+    logger: detectLog,
+  });
+  const r = config.remediation;
+  const { remediator } = createRemediation(
+    { guards: guardrailOptions(r), verifyMs: r.verifySeconds * 1000, migrationTimeoutMs: r.migrationTimeoutSeconds * 1000 },
+    {
+      book,
+      registry,
+      logger: detectLog,
+      now: clock.now(),
+      ports: {
+        send: (req) => dispatcher.send(req),
+        whenFinal: (id) => dispatcher.whenFinal(id),
+        node: (n) => nodes.get(n),
+        nodes: () => nodes.list(),
+        raiseEpoch: (n) => epochs.raise(n),
+        forgetRule: (rule, key) => void engine.forget(rule, key),
+        notify: (alerts) => notifier.notify(alerts),
+        randomHex,
+        stepSpan: (name, i) => spans.step(name, i),
+      },
+    },
+  );
+  remediator.resume(clock.now());
+  const detection = detectionPipeline({ engine, book, remediator, spans, logger: detectLog });
+  const detect = async (batch: Parameters<typeof detectionBatch>[0], now = clock.now()): Promise<void> => {
+    await detection.exec({ now }, detectionBatch(batch));
+  };
+  detectLog.info('rules loaded', { file: paths.rules, rules: engine.ruleNames, dryRun: r.dryRun });
+
+  // ingest: every stored frame goes on to detection once
+  const ingest = ingestPipeline({
     store,
     after: [
       stage('nodes-seen', (ctx, batch) => {
         const node = batch.events[0]?.node;
-        if (node !== undefined) control?.logSeen(node, ctx.now);
+        if (node !== undefined) nodes.logSeen(node, ctx.now);
         return batch;
       }),
-      stage('detect', (ctx, batch) => (detection ? detection.evaluate.exec(ctx, batch) : batch)),
+      stage('detect', async (ctx, batch) => (await detection.exec(ctx, detectionBatch({ input: batch.input, events: batch.events })), batch)),
     ],
     observer: {
       stored: (input, records) => metrics.ingested(input, records),
@@ -81,56 +198,67 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
       entryRejected: (reason) => metrics.rejected(reason),
     },
   });
-  control = createControlPlane(config, {
+  writeInternal = internalWriter(ingest, () => clock.now());
+  const control = new ControlPlane({ bus, nodes, dispatcher, epochs, metrics: controlMetrics, clock, logger: controlLog, onSignals: (signals, now) => void detect({ signals }, now).catch((err) => detectLog.error('rule evaluation failed', { err })) });
+  const ticker = periodic(
+    'tick',
     clock,
-    registry,
-    logger,
-    state,
-    writeInternal: internalWriter(pipeline, () => clock.now()),
-    onSignals: (signals) => detection?.onSignals(signals),
-    onTick: (now) => detection?.onTick(now),
-  });
-  const tracer = runtime.tracer ?? idOnlyTracer((n) => randomBytes(n).toString('hex'));
-  detection = createDetection(config, { tracer, store, state, control, registry, clock, logger });
-
-  const retention = new RetentionLoop(
-    store,
-    config.store.retention.checkIntervalSeconds * 1000,
-    clock,
-    clock,
-    (r) => {
-      metrics.retentionDeletedRecords('age', r.age);
-      metrics.retentionDeletedRecords('size', r.size);
+    TICK_MS,
+    () => {
+      const now = clock.now();
+      control.tick(now);
+      return detect({ tick: true }, now);
     },
-    logger.child({ component: 'store' }),
+    errorOnChange(detectLog, 'periodic tick failed'),
   );
-  const forward = new ForwardServer(config.forward, { pipeline, metrics, clock, timers: clock, logger: logger.child({ component: 'forward' }) });
+
+  // servers: inputs last, so they stop first (in-flight chunks finish and are acked before the store closes)
+  const retention = new RetentionLoop(store, config.store.retention.checkIntervalSeconds * 1000, clock, clock, (res) => {
+    metrics.retentionDeletedRecords('age', res.age);
+    metrics.retentionDeletedRecords('size', res.size);
+  }, logger.child({ component: 'store' }));
+  const forward = new ForwardServer(config.forward, { pipeline: ingest, metrics, clock, timers: clock, logger: logger.child({ component: 'forward' }) });
   let ready = false;
   const http = new CollectorHttpServer(
     config.http.listen,
-    [...detection.routes, queryRoutes(store, clock), controlRoutes(control)],
+    [
+      incidentRoutes(book, incidents),
+      alertmanagerRoutes({
+        onAlerts: (signals) => detect({ signals }),
+        clock,
+        registry,
+        logger: logger.child({ component: 'alertmanager' }),
+        ...(config.alertmanager.bearerToken ? { bearerToken: config.alertmanager.bearerToken } : {}),
+        ...(config.alertmanager.secret ? { secret: config.alertmanager.secret } : {}),
+        maxBodyBytes: config.alertmanager.maxBodyBytes,
+      }),
+      queryRoutes(store, clock),
+      controlRoutes({ nodes, dispatcher, commandLog }),
+    ],
     registry,
     () => (ready ? { ok: true } : { ok: false, reason: 'starting' }),
     logger.child({ component: 'http' }),
   );
-  const storeComponent: Component = {
+  const files: Component = {
     name: 'store',
     start() {},
     stop() {
+      outbox.close();
       store.close();
       state.close();
     },
   };
+
   const lifecycle = new Lifecycle(logger);
   try {
-    // Stopped in reverse: inputs stop (in-flight chunks finish and are acked) before the store closes.
-    await lifecycle.start([storeComponent, retention, ...detection.components, control.component, http, forward]);
+    // the broker first, so the bus can name its port; the control plane subscribes before the bus connects
+    await lifecycle.start([files, ...(broker ? [broker] : []), retention, notifier, control, bus, ticker, http, forward]);
   } catch (err) {
     await lifecycle.stop();
     throw err;
   }
   ready = true;
-  logger.info('collector started', { store: config.store.path, records: store.stats().records, broker: control.brokerUrl() });
+  logger.info('collector started', { store: paths.store, records: store.stats().records, broker: brokerUrl() });
   return {
     get httpPort() {
       return http.port;
@@ -140,8 +268,9 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     },
     registry,
     store,
-    control,
-    detection,
+    nodes,
+    dispatcher,
+    brokerUrl,
     async stop() {
       ready = false;
       await lifecycle.stop();

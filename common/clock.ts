@@ -25,14 +25,27 @@ export const systemClock: Clock & Timers = {
   },
 };
 
-/** Calls `fn` every `periodMs` using the injected timers until the returned stop function is called. */
-export function every(timers: Timers, periodMs: number, fn: () => void): () => void {
+/** Receives what a background loop's body threw; the loop goes on (OpenTelemetry's `_runOnce`). */
+export type LoopErrorHandler = (err: unknown) => void;
+
+/**
+ * Calls `fn` every `periodMs` using the injected timers until the returned stop function is called.
+ * A throw (or a rejected promise) in `fn` goes to `onError` and the loop goes on: a background loop
+ * never ends the process. The next run is scheduled before `fn` runs, so a slow or failing body cannot
+ * stop the schedule either.
+ */
+export function every(timers: Timers, periodMs: number, fn: () => void | Promise<unknown>, onError: LoopErrorHandler): () => void {
   let handle: TimerHandle | undefined;
   let stopped = false;
   const tick = () => {
     if (stopped) return;
     handle = timers.setTimeout(tick, periodMs);
-    fn();
+    try {
+      const r = fn();
+      if (r instanceof Promise) r.catch(onError);
+    } catch (err) {
+      onError(err);
+    }
   };
   handle = timers.setTimeout(tick, periodMs);
   return () => {

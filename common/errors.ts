@@ -1,13 +1,32 @@
+/**
+ * Every error code edgewatch raises, in one table (fastify's error catalog): what it means and whether
+ * trying again can help. Codes are stable; messages say what to fix.
+ */
+export const ERROR_CODES = {
+  EW_CONFIG_INVALID: { retryable: false, meaning: 'a configuration file cannot be used' },
+  EW_USAGE: { retryable: false, meaning: 'the command line is wrong' },
+  EW_KEY_FILE: { retryable: false, meaning: 'a command key file is missing or not an Ed25519 PEM key' },
+  EW_BACKTEST_INPUT: { retryable: false, meaning: 'a backtest input file cannot be read as timestamp,value rows' },
+  EW_UNKNOWN_TASK: { retryable: false, meaning: 'no task of that name runs on the node' },
+  EW_NO_VERSION: { retryable: false, meaning: 'a rollback has no earlier version to go to' },
+  EW_FORWARD_REJECTED: { retryable: false, meaning: 'the forward input refused a frame or a connection (the reason says which limit)' },
+  EW_WEBHOOK_TIMEOUT: { retryable: true, meaning: 'a webhook receiver did not answer in time' },
+  EW_WEBHOOK_UNREACHABLE: { retryable: true, meaning: 'a webhook receiver could not be reached' },
+} as const satisfies Record<string, { retryable: boolean; meaning: string }>;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
 /** An error from the catalog: a stable code, a message that says what to fix, and whether retrying can help. */
 export class EdgewatchError extends Error {
+  readonly retryable: boolean;
+
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
-    readonly retryable = false,
     options?: { cause?: unknown },
   ) {
     super(message, options);
     this.name = 'EdgewatchError';
+    this.retryable = ERROR_CODES[code].retryable;
   }
 }
 

@@ -1,3 +1,4 @@
+import { every, type LoopErrorHandler, type Timers } from './clock.js';
 import type { Logger } from './logger.js';
 
 /** The lifecycle every long-lived component shares: start, stop, and flush when it buffers. */
@@ -6,6 +7,23 @@ export interface Component {
   start(): Promise<void> | void;
   stop(): Promise<void> | void;
   flush?(): Promise<void> | void;
+}
+
+/**
+ * A component that runs `fn` every `periodMs` while it is started; a throw goes to `onError` and the
+ * loop goes on (see {@link every}).
+ */
+export function periodic(name: string, timers: Timers, periodMs: number, fn: () => void | Promise<unknown>, onError: LoopErrorHandler): Component {
+  let stop: (() => void) | undefined;
+  return {
+    name,
+    start() {
+      stop = every(timers, periodMs, fn, onError);
+    },
+    stop() {
+      stop?.();
+    },
+  };
 }
 
 /** Starts components in order and stops them in reverse; a failing stop is logged, not fatal. */

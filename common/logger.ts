@@ -58,3 +58,22 @@ export const silentLogger: Logger = {
   error() {},
   child: () => silentLogger,
 };
+
+/**
+ * An error handler for a background loop: logs at `error` when the message differs from the last one
+ * (a loop failing every second writes one line, not one per second), and says when it recovered.
+ * Call the returned `ok()` after a successful run.
+ */
+export function errorOnChange(logger: Logger, msg: string): { (err: unknown): void; ok(): void } {
+  let last: string | undefined;
+  const handler = (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    if (message !== last) logger.error(msg, { err: message });
+    last = message;
+  };
+  handler.ok = () => {
+    if (last !== undefined) logger.info(`${msg}: recovered`);
+    last = undefined;
+  };
+  return handler;
+}

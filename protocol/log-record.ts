@@ -5,22 +5,30 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] a
 export type LogLevelName = (typeof LOG_LEVELS)[number];
 
 /**
+ * The fields of a parsed log line (DESIGN.md, "Log records"), declared once: the exporter's parsed line,
+ * the shipped record, the collector's event and the rule engine's log signal all extend it.
+ */
+export interface LogFields {
+  level: LogLevelName;
+  msg: string;
+  trace_id?: string;
+  span_id?: string;
+  /** HTTP status code. */
+  status?: number;
+  duration_ms?: number;
+  attrs?: Record<string, unknown>;
+}
+
+/**
  * One log record as the exporter ships it (forward-protocol record body) and the collector stores it.
  * `ts` is epoch milliseconds with sub-ms precision carried separately by the forward EventTime.
  */
-export interface LogRecord {
+export interface LogRecord extends LogFields {
   ts: number;
   node: string;
   task: string;
   version?: string;
   stream: 'stdout' | 'stderr' | 'agent';
-  level: LogLevelName;
-  msg: string;
-  trace_id?: string;
-  span_id?: string;
-  status?: number;
-  duration_ms?: number;
-  attrs?: Record<string, unknown>;
   /**
    * Delivery identity from the exporter's disk spool: `sid` names the spool, `seq` numbers its records.
    * Resends after a lost ack carry the same pair, so the collector stores each record once.

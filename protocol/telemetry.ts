@@ -1,18 +1,19 @@
 import { z } from 'zod';
 import { NAME_PATTERN } from './log-record.js';
+import { EXIT_OUTCOMES, RESTART_REASONS, TASK_STATES } from './task-states.js';
 
 /** A task as the edge reports it in state messages. */
 export const taskStatusSchema = z.object({
   name: z.string(),
   version: z.string(),
-  state: z.string(),
+  state: z.enum(TASK_STATES),
   pid: z.number().int().optional(),
   startedAt: z.number().optional(),
   restarts: z.number().int().nonnegative(),
   lastExit: z
-    .object({ outcome: z.string(), code: z.number().nullable(), signal: z.string().nullable(), at: z.number(), message: z.string().optional() })
+    .object({ outcome: z.enum(EXIT_OUTCOMES), code: z.number().nullable(), signal: z.string().nullable(), at: z.number(), message: z.string().optional() })
     .optional(),
-  lastRestartReason: z.string().optional(),
+  lastRestartReason: z.enum(RESTART_REASONS).optional(),
   job: z.boolean(),
   labels: z.record(z.string(), z.string()).optional(),
   /** The task's full spec, so the cloud can run it elsewhere (migration). */

@@ -10,7 +10,7 @@ import type { Logger } from '../../common/logger.js';
 import { alertWebhookSchema, type AlertWebhookBody } from '../../protocol/alert-webhook.js';
 import { secretString } from '../notify/notify-config.js';
 import { SIGNATURE_HEADER, verifySignature } from '../notify/webhook-signature.js';
-import type { AlertSignal } from '../rules/signals.js';
+import type { AlertSignal } from '../../common/rules/signals.js';
 
 /** Where Alertmanager's webhook_configs point (DESIGN.md, "HTTP API of the collector"). */
 export const ALERTMANAGER_PATH = '/api/alertmanager';

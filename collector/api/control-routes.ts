@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { formatIssues } from '../../common/config.js';
 import { COMMAND_TYPES } from '../../protocol/commands.js';
 import { NAME_PATTERN } from '../../protocol/log-record.js';
-import type { CommandRecord } from '../control/command-dispatcher.js';
-import type { ControlPlane } from '../control/control-plane.js';
-import type { NodeState } from '../control/node-registry.js';
+import type { CommandDispatcher, CommandRecord } from '../control/command-dispatcher.js';
+import type { CommandLog } from '../control/command-log.js';
+import type { NodeRegistry, NodeState } from '../control/node-registry.js';
 
 const commandBody = z.strictObject({
   node: z.string().regex(NAME_PATTERN, 'must be a node name'),
@@ -65,7 +65,7 @@ export function commandView(r: CommandRecord) {
 }
 
 /** GET /api/nodes, POST /api/commands (on-call's manual "restart this now"), GET /api/commands/{id}. */
-export function controlRoutes(control: ControlPlane): Router {
+export function controlRoutes(control: { nodes: NodeRegistry; dispatcher: CommandDispatcher; commandLog: CommandLog }): Router {
   const router = Router();
   router.get('/api/nodes', (_req, res) => {
     send(res, 200, { nodes: control.nodes.list().map((n) => nodeView(n, control.nodes.diagnosis(n))) });

@@ -1,5 +1,5 @@
 import type { Heartbeat, StateMessage, TaskStatusWire } from '../../protocol/telemetry.js';
-import type { HeartbeatSignal, RestartSignal, Signal, TaskSignal } from '../rules/signals.js';
+import type { HeartbeatSignal, RestartSignal, Signal, TaskSignal } from '../../common/rules/signals.js';
 
 /** What the collector knows of one edge node. */
 export interface NodeState {

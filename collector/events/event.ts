@@ -1,4 +1,4 @@
-import type { LogLevelName } from '../../protocol/log-record.js';
+import type { LogFields } from '../../protocol/log-record.js';
 
 /**
  * One normalised log event, whatever sent it: an edgewatch exporter (`node` and `task` set) or any other
@@ -6,7 +6,7 @@ import type { LogLevelName } from '../../protocol/log-record.js';
  * Time keeps nanosecond precision as integer epoch milliseconds plus the nanoseconds past that millisecond,
  * which stays exact in doubles and avoids a BigInt per event on the hot path.
  */
-export interface Event {
+export interface Event extends LogFields {
   /** Integer epoch milliseconds. */
   timeMs: number;
   /** Nanoseconds past `timeMs`, 0..999_999. */
@@ -18,13 +18,6 @@ export interface Event {
   service?: string;
   version?: string;
   stream?: string;
-  level: LogLevelName;
-  msg: string;
-  trace_id?: string;
-  span_id?: string;
-  status?: number;
-  duration_ms?: number;
-  attrs?: Record<string, unknown>;
   /** Exporter spool id and record sequence (delivery identity for deduplicating resends). */
   sid?: string;
   seq?: number;

@@ -1,8 +1,8 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../common/logger.js';
 import type { AlertStateInput } from '../notify/alert-state.js';
-import type { RuleTransition } from '../rules/signals.js';
+import type { RuleTransition } from '../../common/rules/signals.js';
 import { fingerprintOf, isOpen, type Evidence, type Incident } from './incident.js';
+import type { IncidentMetrics } from './incident-metrics.js';
 import type { IncidentStore } from './incident-store.js';
 
 /** What the book needs: persistence, evidence lookup, notifications, ids. */
@@ -14,8 +14,17 @@ export interface IncidentBookDeps {
   newTraceId(): string;
   /** Records the rule firing as a span in the incident's trace; returns its traceparent. */
   fireSpan?(t: RuleTransition, traceId: string): string | undefined;
-  registry: Registry;
+  metrics?: IncidentMetrics;
   logger: Logger;
+}
+
+/**
+ * What a rule transition did to the incidents: opened one, fired again for an open one, or cleared for
+ * an open one. Remediation decides what follows.
+ */
+export interface IncidentChange {
+  kind: 'opened' | 'refired' | 'cleared';
+  incident: Incident;
 }
 
 /** Alert name of the page sent when remediation gives up on an incident. */
@@ -29,23 +38,26 @@ export const ESCALATION_ALERT = 'EdgewatchRemediationEscalated';
 export class IncidentBook {
   /** Unresolved incidents by fingerprint. */
   private readonly open = new Map<string, Incident>();
-  private readonly total: Counter<'rule' | 'outcome'>;
 
   constructor(private readonly deps: IncidentBookDeps) {
     for (const i of deps.store.loadOpen()) this.open.set(i.fingerprint, i);
-    const book = this;
-    new Gauge({
-      name: 'edgewatch_collector_incidents',
-      help: 'Unresolved incidents by status (firing, remediating, escalated).',
-      labelNames: ['status'],
-      registers: [deps.registry],
-      collect() {
-        const counts: Record<string, number> = { firing: 0, remediating: 0, escalated: 0 };
-        for (const i of book.open.values()) counts[i.status] = (counts[i.status] ?? 0) + 1;
-        for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
-      },
-    });
-    this.total = new Counter({ name: 'edgewatch_collector_incidents_total', help: 'Incidents ended, by rule and outcome (resolved, escalated).', labelNames: ['rule', 'outcome'], registers: [deps.registry] });
+  }
+
+  /** Unresolved incidents in no particular order (cheap: for metrics at scrape time). */
+  openIncidents(): Iterable<Incident> {
+    return this.open.values();
+  }
+
+  /**
+   * Applies a rule transition: a firing one opens an incident (or marks the open one as firing again), a
+   * resolved one marks the open one as clear. Undefined when a resolved transition has no open incident.
+   */
+  track(t: RuleTransition, now: number): IncidentChange | undefined {
+    const existing = this.openFor(t);
+    if (!existing) return t.status === 'firing' ? { kind: 'opened', incident: this.create(t, now) } : undefined;
+    existing.ruleFiring = t.status === 'firing';
+    existing.updatedAt = now;
+    return { kind: t.status === 'firing' ? 'refired' : 'cleared', incident: existing };
   }
 
   /** Unresolved incidents, oldest first. */
@@ -100,7 +112,7 @@ export class IncidentBook {
     i.updatedAt = now;
     this.open.delete(i.fingerprint);
     this.save(i);
-    this.total.inc({ rule: i.rule, outcome: 'resolved' });
+    this.deps.metrics?.ended(i.rule, 'resolved');
     this.deps.logger.info('incident resolved', { id: i.id, rule: i.rule, labels: i.labels, why });
     const alerts = [this.alert(i, 'resolved')];
     if (wasEscalated) alerts.push(this.escalationAlert(i, 'resolved'));
@@ -115,7 +127,7 @@ export class IncidentBook {
     i.escalation = why;
     i.updatedAt = now;
     this.save(i);
-    this.total.inc({ rule: i.rule, outcome: 'escalated' });
+    this.deps.metrics?.ended(i.rule, 'escalated');
     this.deps.logger.warn('incident escalated', { id: i.id, rule: i.rule, labels: i.labels, why });
     this.deps.notify([this.escalationAlert(i, 'firing')]);
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RecordView } from '../api/record-view.js';
-import type { ActionType } from '../rules/signals.js';
+import type { ActionType } from '../../common/rules/signals.js';
 
 /** firing → remediating → resolved, or escalated when the ladder runs out or remediation may not act. */
 export type IncidentStatus = 'firing' | 'remediating' | 'resolved' | 'escalated';

@@ -26,10 +26,10 @@ export class NodeHttpPost implements HttpPost {
       });
       // An adapter may own a real timer: this is the I/O edge, not the retry schedule (which runs on injected timers).
       const timer = setTimeout(() => {
-        req.destroy(new EdgewatchError('EW_WEBHOOK_TIMEOUT', `no answer from ${target.origin} within ${timeoutMs} ms`, true));
+        req.destroy(new EdgewatchError('EW_WEBHOOK_TIMEOUT', `no answer from ${target.origin} within ${timeoutMs} ms`));
       }, timeoutMs);
       req.on('error', (err) => {
-        finish(err instanceof EdgewatchError ? err : new EdgewatchError('EW_WEBHOOK_UNREACHABLE', `cannot reach ${target.origin}: ${errorMessage(err)}`, true, { cause: err }));
+        finish(err instanceof EdgewatchError ? err : new EdgewatchError('EW_WEBHOOK_UNREACHABLE', `cannot reach ${target.origin}: ${errorMessage(err)}`, { cause: err }));
       });
       req.on('response', (res) => {
         const kept: Buffer[] = [];

@@ -20,6 +20,7 @@ export interface IngestPipelineDeps {
  */
 export function ingestPipeline(deps: IngestPipelineDeps): Stage<IngestBatch> {
   return sequence(
+    (batch) => batch.events.length === 0,
     normaliseStage((reason) => deps.observer.entryRejected(reason)),
     dedupStage(deps.store, (records) => deps.observer.duplicateRecords(records)),
     persistStage(deps.store, deps.observer),

@@ -14,15 +14,25 @@ export interface Stage<T> {
   exec(ctx: StageContext, batch: T): Promise<T> | T;
 }
 
-/** Runs stages one after another (Alertmanager's MultiStage). */
-export function sequence<T>(...stages: Stage<T>[]): Stage<T> {
+/**
+ * Runs stages one after another (Alertmanager's MultiStage) and stops as soon as a stage returns a batch
+ * that `isEmpty` says holds nothing for the next one. Synchronous stages run synchronously: a batch that needs no I/O
+ * goes through the whole sequence in the caller's turn of the event loop.
+ */
+export function sequence<T>(isEmpty: (batch: T) => boolean, ...stages: Stage<T>[]): Stage<T> {
+  const from = (ctx: StageContext, batch: T, first: number): Promise<T> | T => {
+    let current = batch;
+    for (let i = first; i < stages.length; i++) {
+      if (i > 0 && isEmpty(current)) return current;
+      const next = stages[i]!.exec(ctx, current);
+      if (next instanceof Promise) return next.then((b) => from(ctx, b, i + 1));
+      current = next;
+    }
+    return current;
+  };
   return {
     name: `sequence(${stages.map((s) => s.name).join(', ')})`,
-    async exec(ctx, batch) {
-      let current = batch;
-      for (const stage of stages) current = await stage.exec(ctx, current);
-      return current;
-    },
+    exec: (ctx, batch) => from(ctx, batch, 0),
   };
 }
 
@@ -30,9 +40,9 @@ export function sequence<T>(...stages: Stage<T>[]): Stage<T> {
 export function fanout<T>(...stages: Stage<T>[]): Stage<T> {
   return {
     name: `fanout(${stages.map((s) => s.name).join(', ')})`,
-    async exec(ctx, batch) {
-      await Promise.all(stages.map((s) => s.exec(ctx, batch)));
-      return batch;
+    exec(ctx, batch) {
+      const pending = stages.map((s) => s.exec(ctx, batch)).filter((r) => r instanceof Promise);
+      return pending.length === 0 ? batch : Promise.all(pending).then(() => batch);
     },
   };
 }

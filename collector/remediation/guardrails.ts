@@ -1,5 +1,5 @@
 import { TokenBucket } from '../../common/token-bucket.js';
-import type { ActionType } from '../rules/signals.js';
+import type { ActionType } from '../../common/rules/signals.js';
 
 /** Limits on automatic remediation (`remediation.*` in the collector config). */
 export interface GuardrailOptions {

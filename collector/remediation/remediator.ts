@@ -1,8 +1,7 @@
 import type { Logger } from '../../common/logger.js';
 import type { CommandRecord } from '../control/command-dispatcher.js';
-import type { IncidentBook } from '../incidents/incident-book.js';
+import type { IncidentBook, IncidentChange } from '../incidents/incident-book.js';
 import { isOpen, type ActionResult, type Incident, type IncidentAction } from '../incidents/incident.js';
-import type { RuleTransition } from '../rules/signals.js';
 import type { Guardrails } from './guardrails.js';
 import type { Migrator } from './migrator.js';
 import { taskRunning, type RemediationPorts } from './ports.js';
@@ -37,32 +36,25 @@ export class Remediator {
     private readonly logger: Logger,
   ) {}
 
-  onTransition(t: RuleTransition, now: number): void {
-    const existing = this.book.openFor(t);
-    if (t.status === 'resolved') {
-      if (!existing) return;
-      existing.ruleFiring = false;
-      existing.updatedAt = now;
+  /** What follows an incident change: the first step for a new one, a resolution or a failed verification. */
+  onChange({ kind, incident: i }: IncidentChange, now: number): void {
+    if (kind === 'cleared') {
       // while a step is in flight or being verified, the verification decides; otherwise the rule clearing ends it
-      if (existing.status === 'firing' || existing.status === 'escalated') this.book.resolve(existing, now, 'the rule cleared');
-      else this.book.save(existing);
+      if (i.status === 'firing' || i.status === 'escalated') this.book.resolve(i, now, 'the rule cleared');
+      else this.book.save(i);
       return;
     }
-    if (existing) {
-      existing.ruleFiring = true;
-      existing.updatedAt = now;
-      if (existing.status === 'remediating' && existing.verifyUntil !== undefined) {
-        this.stepFailed(existing, now, 'the rule fired again during verification');
-      } else this.book.save(existing);
+    if (kind === 'refired') {
+      if (i.status === 'remediating' && i.verifyUntil !== undefined) this.stepFailed(i, now, 'the rule fired again during verification');
+      else this.book.save(i);
       return;
     }
-    const incident = this.book.create(t, now);
-    if (this.guard.flapping(incident.fingerprint, now)) {
-      this.book.escalate(incident, now, 'flapping: it keeps coming back, automatic remediation is not holding');
+    if (this.guard.flapping(i.fingerprint, now)) {
+      this.book.escalate(i, now, 'flapping: it keeps coming back, automatic remediation is not holding');
       this.metrics.action('page', 'done');
       return;
     }
-    this.advance(incident, now);
+    this.advance(i, now);
   }
 
   /**

@@ -1,13 +1,12 @@
 import { every, type Clock, type Timers } from '../../common/clock.js';
-import { errorMessage } from '../../common/errors.js';
-import type { Logger } from '../../common/logger.js';
+import { errorOnChange, type Logger } from '../../common/logger.js';
 import type { EventStore, RetentionResult } from './event-store.js';
 
 /** Runs the store's retention every `intervalMs`; a failing pass is logged (once per distinct error) and retried next time. */
 export class RetentionLoop {
   readonly name = 'retention';
   private stopTimer: (() => void) | undefined;
-  private lastError: string | undefined;
+  private readonly failed: ReturnType<typeof errorOnChange>;
 
   constructor(
     private readonly store: EventStore,
@@ -16,11 +15,13 @@ export class RetentionLoop {
     private readonly timers: Timers,
     private readonly onDeleted: (result: RetentionResult) => void,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.failed = errorOnChange(logger, 'retention pass failed');
+  }
 
   start(): void {
     this.runOnce();
-    this.stopTimer = every(this.timers, this.intervalMs, () => this.runOnce());
+    this.stopTimer = every(this.timers, this.intervalMs, () => this.runOnce(), this.failed);
   }
 
   stop(): void {
@@ -33,11 +34,9 @@ export class RetentionLoop {
       const result = this.store.retain(this.clock.now());
       this.onDeleted(result);
       if (result.age + result.size > 0) this.logger.info('retention deleted records', { ...result });
-      this.lastError = undefined;
+      this.failed.ok();
     } catch (err) {
-      const message = errorMessage(err);
-      if (message !== this.lastError) this.logger.error('retention pass failed', { err: message });
-      this.lastError = message;
+      this.failed(err);
     }
   }
 }

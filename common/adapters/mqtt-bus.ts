@@ -4,7 +4,8 @@ import { topicMatches, type MessageBus, type MessageHandler, type PublishOptions
 
 /** Connection settings of an MQTT control-channel client. */
 export interface MqttBusOptions {
-  url: string;
+  /** The broker; a function is read at {@link MqttBus.start}, so a broker started just before can be named. */
+  url: string | (() => string);
   /** Stable across restarts, so the broker keeps the persistent session (queued QoS 1 messages). */
   clientId: string;
   username?: string;
@@ -24,6 +25,7 @@ export interface MqttBusOptions {
  * (MQTT.js#561), and subscriptions are renewed whenever the broker reports no session (MQTT.js#1001).
  */
 export class MqttBus implements MessageBus {
+  readonly name = 'mqtt';
   private client: MqttClient | undefined;
   private readonly subs: Array<{ filter: string; handler: MessageHandler }> = [];
   private readonly listeners: Array<(c: boolean) => void> = [];
@@ -45,6 +47,7 @@ export class MqttBus implements MessageBus {
   async start(): Promise<void> {
     const { default: mqtt } = await import('mqtt');
     const o = this.options;
+    const url = typeof o.url === 'function' ? o.url() : o.url;
     const opts: IClientOptions = {
       clientId: o.clientId,
       clean: false,
@@ -57,7 +60,7 @@ export class MqttBus implements MessageBus {
       ...(o.password !== undefined ? { password: o.password } : {}),
       ...(o.will ? { will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: 1, retain: o.will.retain } } : {}),
     };
-    const client = mqtt.connect(o.url, opts);
+    const client = mqtt.connect(url, opts);
     this.client = client;
     client.handleMessage = (packet, callback) => {
       this.dispatch(packet.topic, packet.payload as Buffer).then(
@@ -72,7 +75,7 @@ export class MqttBus implements MessageBus {
       this.attempts = 0;
       // commands and acks are tiny: without this, Nagle and delayed ACKs add ~40 ms to each round trip
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-      this.logger.info('mqtt connected', { url: o.url, sessionPresent: connack.sessionPresent });
+      this.logger.info('mqtt connected', { url, sessionPresent: connack.sessionPresent });
       // renewed on every connect: a broker restarted without persistence has forgotten them (MQTT.js#1001)
       for (const s of this.subs) client.subscribe(s.filter, { qos: 1 });
       if (o.birth) client.publish(o.birth.topic, o.birth.payload, { qos: 1, retain: o.birth.retain });
@@ -94,7 +97,7 @@ export class MqttBus implements MessageBus {
           client.off('connect', onConnect);
           this.closing = true;
           client.end(true);
-          reject(new Error(`MQTT broker ${o.url} refused the connection: ${err.message} (check mqtt.username / mqtt.password)`));
+          reject(new Error(`MQTT broker ${url} refused the connection: ${err.message} (check mqtt.username / mqtt.password)`));
         }
       };
       client.once('connect', onConnect);
@@ -137,6 +140,11 @@ export class MqttBus implements MessageBus {
 
   onConnection(listener: (connected: boolean) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Component stop: {@link close} with its default grace. */
+  stop(): Promise<void> {
+    return this.close();
   }
 
   /** Drops the connection without a DISCONNECT packet, as a lost link would (the broker publishes the Will). */

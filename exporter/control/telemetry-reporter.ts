@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle, Timers } from '../../common/clock.js';
 import { every } from '../../common/clock.js';
-import type { Logger } from '../../common/logger.js';
+import { errorOnChange, type Logger } from '../../common/logger.js';
 import type { MessageBus } from '../../common/message-bus.js';
 import type { Heartbeat, StateMessage, TaskStatusWire } from '../../protocol/telemetry.js';
 import { topics } from '../../protocol/topics.js';
@@ -75,7 +75,7 @@ export class TelemetryReporter {
       if (up) void this.snapshot();
     });
     if (this.bus.connected) await this.snapshot();
-    this.stopHeartbeat = every(this.clock, this.options.heartbeatMs, () => void this.heartbeat());
+    this.stopHeartbeat = every(this.clock, this.options.heartbeatMs, () => this.heartbeat(), errorOnChange(this.logger, 'heartbeat failed'));
     await this.heartbeat();
   }
 

@@ -4,21 +4,15 @@ import {
   normalizeLevel,
   normalizeStatus,
   TRACE_CONTEXT_KEYS,
+  type LogFields,
   type LogLevelName,
 } from '../../protocol/log-record.js';
 
 /** The fields a task line yields, before node/task/version/stream are attached. */
-export interface ParsedLine {
+export interface ParsedLine extends LogFields {
   /** false when the line did not match the declared format (it is kept as plain text). */
   ok: boolean;
   ts?: number;
-  level: LogLevelName;
-  msg: string;
-  trace_id?: string;
-  span_id?: string;
-  status?: number;
-  duration_ms?: number;
-  attrs?: Record<string, unknown>;
 }
 
 /** Which source key feeds each record field (`logs.fields` in a task spec); unset keys use the defaults. */

@@ -1,22 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { codeClass } from '../../protocol/log-record.js';
+import { EXIT_OUTCOMES, JOB_RESULTS, RESTART_REASONS, TASK_STATES, type ExitOutcome, type JobResult, type RestartReason, type TaskState } from '../../protocol/task-states.js';
 import { WindowSummary } from './window-summary.js';
-
-/** Every state a task can be in; `edgewatch_task_state{state}` is 1 on the current one and 0 on the rest. */
-export const TASK_STATES = ['pending', 'running', 'backoff', 'stopping', 'stopped', 'succeeded', 'failed', 'scheduled'] as const;
-export type TaskState = (typeof TASK_STATES)[number];
-
-/** Why a task was restarted (bounded; `edgewatch_task_restarts_total{reason}`). */
-export const RESTART_REASONS = ['Error', 'Completed', 'OOMKilled', 'Unhealthy', 'Command', 'Updated'] as const;
-export type RestartReason = (typeof RESTART_REASONS)[number];
-
-/** How a process ended (bounded; `edgewatch_task_exits_total{outcome}`). */
-export const EXIT_OUTCOMES = ['succeeded', 'failed', 'oom_killed', 'unhealthy', 'stopped', 'start_error'] as const;
-export type ExitOutcome = (typeof EXIT_OUTCOMES)[number];
-
-/** Result of one scheduled job run (bounded; `edgewatch_task_job_runs_total{result}`). */
-export const JOB_RESULTS = ['succeeded', 'failed', 'skipped'] as const;
-export type JobResult = (typeof JOB_RESULTS)[number];
 
 export const QUANTILES = [0.5, 0.9, 0.95, 0.99];
 

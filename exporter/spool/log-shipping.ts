@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
-import { every, type Clock, type Timers } from '../../common/clock.js';
-import type { Component } from '../../common/lifecycle.js';
-import type { Logger } from '../../common/logger.js';
+import type { Clock, Timers } from '../../common/clock.js';
+import { periodic, type Component } from '../../common/lifecycle.js';
+import { errorOnChange, type Logger } from '../../common/logger.js';
 import { FluentForwardClient } from '../adapters/fluent-forward-client.js';
 import type { ExporterConfig } from '../config.js';
 import type { RecordSink } from '../logs/pipeline.js';
@@ -60,14 +60,12 @@ export function createLogShipping(
     metrics.shipperEvents,
     log,
   );
-  let stopTimers: Array<() => void> = [];
+  const persist = periodic('spool-persist', clock, 1000, () => spool.persist(), errorOnChange(log, 'spool persist failed'));
   const spoolComponent: Component = {
     name: 'spool',
-    start() {
-      stopTimers = [every(clock, 1000, () => spool.persist())];
-    },
-    stop() {
-      for (const s of stopTimers) s();
+    start: () => persist.start(),
+    async stop() {
+      await persist.stop();
       spool.close();
     },
   };

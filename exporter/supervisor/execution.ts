@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle, Timers } from '../../common/clock.js';
 import type { TaskSpec } from '../config.js';
 import { LineSplitter } from '../logs/line-splitter.js';
-import type { ExitOutcome, RestartReason } from '../metrics/task-metrics.js';
+import type { ExitOutcome, RestartReason } from '../../protocol/task-states.js';
 import type { Launcher, OutputStream, ProcessExit, ProcessSampler, TaskProcess } from './launcher.js';
 import { LivenessMonitor, type ProbeCheck } from './liveness.js';
 

@@ -1,4 +1,4 @@
-import type { ExitOutcome, JobResult, RestartReason, TaskState } from '../metrics/task-metrics.js';
+import type { ExitOutcome, JobResult, RestartReason, TaskState } from '../../protocol/task-states.js';
 import type { ProcessExit } from './launcher.js';
 
 /** Lifecycle events of supervised tasks; metrics, logs and the control channel each implement what they need. */

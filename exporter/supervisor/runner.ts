@@ -1,7 +1,7 @@
 import type { TimerHandle } from '../../common/clock.js';
 import type { Logger } from '../../common/logger.js';
 import type { TaskSpec } from '../config.js';
-import type { RestartReason, TaskState } from '../metrics/task-metrics.js';
+import type { ExitOutcome, RestartReason, TaskState } from '../../protocol/task-states.js';
 import { Execution, type ExecutionDeps, type ExecutionResult, type LineHandler } from './execution.js';
 import type { TaskObserver } from './observer.js';
 
@@ -23,9 +23,9 @@ export interface TaskStatus {
   pid?: number;
   startedAt?: number;
   restarts: number;
-  lastExit?: { outcome: string; code: number | null; signal: string | null; at: number; message?: string };
+  lastExit?: { outcome: ExitOutcome; code: number | null; signal: string | null; at: number; message?: string };
   /** Why the last restart happened (Error, OOMKilled, Unhealthy, Command, Updated, Completed). */
-  lastRestartReason?: string;
+  lastRestartReason?: RestartReason;
   job: boolean;
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { every } from '../../common/clock.js';
 import { EdgewatchError } from '../../common/errors.js';
+import { errorOnChange } from '../../common/logger.js';
 import type { TaskSpec } from '../config.js';
 import type { TaskHistory } from './history.js';
 import { JobRunner, type Scheduler } from './job-runner.js';
@@ -49,7 +50,7 @@ export class Supervisor {
       ...this.deps.history.extraTasks(configured),
     ];
     for (const spec of specs) this.add(spec).start();
-    this.stopSampling = every(this.deps.timers, this.deps.sampleIntervalMs, () => this.sampleAll());
+    this.stopSampling = every(this.deps.timers, this.deps.sampleIntervalMs, () => this.sampleAll(), errorOnChange(this.deps.logger, 'resource sampling failed'));
   }
 
   async stop(): Promise<void> {

@@ -38,10 +38,10 @@ export class ScriptedHttp implements HttpPost {
     const script = this.scripts.get(url) ?? [200];
     const reply = script.length > 1 ? script.shift()! : script[0]!;
     this.seen.push({ atMs: this.clock.now(), url, body, headers, reply });
-    if (reply === 'refused') return Promise.reject(new EdgewatchError('EW_WEBHOOK_UNREACHABLE', 'cannot reach: connect ECONNREFUSED', true));
+    if (reply === 'refused') return Promise.reject(new EdgewatchError('EW_WEBHOOK_UNREACHABLE', 'cannot reach: connect ECONNREFUSED'));
     return new Promise((resolve, reject) => {
       if (reply === 'timeout') {
-        this.clock.setTimeout(() => reject(new EdgewatchError('EW_WEBHOOK_TIMEOUT', `no answer within ${timeoutMs} ms`, true)), timeoutMs);
+        this.clock.setTimeout(() => reject(new EdgewatchError('EW_WEBHOOK_TIMEOUT', `no answer within ${timeoutMs} ms`)), timeoutMs);
       } else if (typeof reply === 'number') {
         resolve({ status: reply, body: `status ${reply}` });
       } else {

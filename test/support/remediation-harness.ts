@@ -6,12 +6,12 @@ import type { NodeState } from '../../collector/control/node-registry.js';
 import { IncidentBook } from '../../collector/incidents/incident-book.js';
 import { IncidentStore } from '../../collector/incidents/incident-store.js';
 import type { AlertStateInput } from '../../collector/notify/alert-state.js';
-import { Guardrails, type GuardrailOptions } from '../../collector/remediation/guardrails.js';
-import { Migrator } from '../../collector/remediation/migrator.js';
+import { openIncidents, remediate, detectionBatch } from '../../collector/pipeline/detection-pipeline.js';
+import { sequence } from '../../collector/pipeline/stage.js';
+import type { GuardrailOptions } from '../../collector/remediation/guardrails.js';
 import type { RemediationPorts } from '../../collector/remediation/ports.js';
-import { RemediationMetrics } from '../../collector/remediation/remediation-metrics.js';
-import { Remediator } from '../../collector/remediation/remediator.js';
-import type { RuleTransition } from '../../collector/rules/signals.js';
+import { createRemediation } from '../../collector/remediation/remediation.js';
+import type { RuleTransition } from '../../common/rules/signals.js';
 import { StateDb } from '../../collector/state/state-db.js';
 import type { TaskStatusWire } from '../../protocol/telemetry.js';
 
@@ -111,12 +111,15 @@ export function remediation(guards: Partial<GuardrailOptions> = {}, verifyMs = 3
     notify: ports.notify,
     newId: () => `inc-${++incidentIds}`,
     newTraceId: () => '0'.repeat(31) + '1',
-    registry,
     logger: silentLogger,
   });
-  const guard = new Guardrails({ ...OPEN_GUARDS, ...guards }, clock.now());
-  const metrics = new RemediationMetrics(registry);
-  const remediator = new Remediator(book, guard, new Migrator(ports, metrics, 60_000, silentLogger), ports, metrics, { verifyMs }, silentLogger);
+  const { guard, remediator } = createRemediation(
+    { guards: { ...OPEN_GUARDS, ...guards }, verifyMs, migrationTimeoutMs: 60_000 },
+    { book, ports, registry, logger: silentLogger, now: clock.now() },
+  );
+  // the collector's own stages from a rule transition to action
+  const fromTransitions = sequence((b) => b.transitions.length === 0 && b.changes.length === 0, openIncidents(book), remediate(remediator, silentLogger));
+  const transitionAt = (t: RuleTransition) => void fromTransitions.exec({ now: clock.now() }, { ...detectionBatch({}), transitions: [{ ...t, at: clock.now() }] });
   return {
     clock,
     sent,
@@ -128,8 +131,8 @@ export function remediation(guards: Partial<GuardrailOptions> = {}, verifyMs = 3
     guard,
     registry,
     remediator,
-    fire: (labels: Record<string, string>, over: Partial<RuleTransition> = {}) => remediator.onTransition({ ...transition('firing', labels, over), at: clock.now() }, clock.now()),
-    clear: (labels: Record<string, string>, over: Partial<RuleTransition> = {}) => remediator.onTransition({ ...transition('resolved', labels, over), at: clock.now() }, clock.now()),
+    fire: (labels: Record<string, string>, over: Partial<RuleTransition> = {}) => transitionAt(transition('firing', labels, over)),
+    clear: (labels: Record<string, string>, over: Partial<RuleTransition> = {}) => transitionAt(transition('resolved', labels, over)),
     /** Advances the fake clock second by second, ticking the remediator like the collector does. */
     advance(ms: number) {
       for (let t = 0; t < ms; t += 1000) {

@@ -10,7 +10,7 @@ export class ForwardRejection extends EdgewatchError {
     readonly reason: RejectReason,
     message: string,
   ) {
-    super(`EW_FORWARD_${reason.toUpperCase()}`, message);
+    super('EW_FORWARD_REJECTED', message);
     this.name = 'ForwardRejection';
   }
 }

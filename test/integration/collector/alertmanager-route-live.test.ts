@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { alertmanagerRoutes } from '../../../collector/api/alertmanager-route.js';
 import { alertStateSchema } from '../../../collector/notify/alert-state.js';
 import { webhookBody } from '../../../collector/notify/webhook-body.js';
-import type { AlertSignal } from '../../../collector/rules/signals.js';
+import type { AlertSignal } from '../../../common/rules/signals.js';
 import { systemClock } from '../../../common/clock.js';
 import { silentLogger } from '../../../common/logger.js';
 import { alertFingerprint, alertWebhookSchema, ZERO_TIME } from '../../../protocol/alert-webhook.js';

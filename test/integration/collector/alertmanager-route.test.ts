@@ -10,7 +10,7 @@ import { NodeHttpPost } from '../../../collector/notify/node-http-post.js';
 import { SqliteWebhookOutbox } from '../../../collector/notify/sqlite-outbox.js';
 import { WebhookNotifier } from '../../../collector/notify/webhook-notifier.js';
 import { signatureHeader } from '../../../collector/notify/webhook-signature.js';
-import type { AlertSignal } from '../../../collector/rules/signals.js';
+import type { AlertSignal } from '../../../common/rules/signals.js';
 import { systemClock } from '../../../common/clock.js';
 import { silentLogger } from '../../../common/logger.js';
 import { alertFingerprint } from '../../../protocol/alert-webhook.js';

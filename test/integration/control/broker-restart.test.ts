@@ -32,16 +32,16 @@ describe('a Mosquitto restart', () => {
     const startsBefore = await p!.metric('edgewatch_task_starts_total', { task: 'web' });
     await broker!.stop();
     await eventually('the exporter to notice', async () => (await p!.metric('edgewatch_mqtt_connected')) === 0);
-    const record = p!.collector.control.dispatcher.send({ node: p!.node, type: 'restart', task: 'web' });
+    const record = p!.collector.dispatcher.send({ node: p!.node, type: 'restart', task: 'web' });
     await broker!.start();
-    const final = await p!.collector.control.dispatcher.whenFinal(record.id);
+    const final = await p!.collector.dispatcher.whenFinal(record.id);
     assert.equal(final.status, 'done', final.reason);
     assert.equal(await p!.metric('edgewatch_mqtt_connected'), 1);
     assert.equal(await p!.metric('edgewatch_task_starts_total', { task: 'web' }), startsBefore! + 1, 'ran once');
     assert.equal(await p!.metric('edgewatch_commands_total', { type: 'restart', result: 'done' }), 1);
     // a second command after the restart proves the subscriptions are live again
-    const again = p!.collector.control.dispatcher.send({ node: p!.node, type: 'restart', task: 'web' });
-    assert.equal((await p!.collector.control.dispatcher.whenFinal(again.id)).status, 'done');
+    const again = p!.collector.dispatcher.send({ node: p!.node, type: 'restart', task: 'web' });
+    assert.equal((await p!.collector.dispatcher.whenFinal(again.id)).status, 'done');
     assert.equal(await p!.metric('edgewatch_task_starts_total', { task: 'web' }), startsBefore! + 2);
     assert.equal(await p!.metric('edgewatch_commands_total', { type: 'restart', result: 'done' }), 2, 'no copy of the first command ran again');
   });

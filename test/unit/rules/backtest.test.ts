@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BacktestInputError, formatBacktestCsv, parseBacktestCsv, parseTimestamp, runBacktest } from '../../../../collector/rules/backtest.js';
-import { loadRules } from '../../../../collector/rules/rule-file.js';
+import { BacktestInputError, formatBacktestCsv, parseBacktestCsv, parseTimestamp, runBacktest } from '../../../common/rules/backtest.js';
+import { loadRules } from '../../../common/rules/rule-file.js';
 
 function replay(rulesYaml: string, csv: string): string {
   return formatBacktestCsv(runBacktest(loadRules(rulesYaml)[0]!, parseBacktestCsv(csv)));

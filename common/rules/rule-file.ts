@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { parseYamlConfig } from '../../common/config.js';
-import { ConfigError, errorMessage } from '../../common/errors.js';
+import { parseYamlConfig } from '../config.js';
+import { ConfigError, errorMessage } from '../errors.js';
 import { ruleFileSchema, type Rule } from './rule-schema.js';
 
 /** `rules[3].threshold` → `rules[3] (latency-up).threshold`, so a long file's errors say which rule. */

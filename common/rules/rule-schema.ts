@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ORDERED_RESTART_REASONS, RESTART_REASONS } from '../../protocol/task-states.js';
 import { duration } from './durations.js';
 import { alertMatch, logMatch, valueField } from './match-schema.js';
 import type { ActionType } from './signals.js';
@@ -65,7 +66,7 @@ const crashloopRule = z.strictObject({
   by: eventLabels.optional(),
   count: count.default(3),
   window: duration.default(5 * MINUTE),
-  ignoreReasons: z.array(z.string()).default(['Command', 'Updated']),
+  ignoreReasons: z.array(z.enum(RESTART_REASONS)).default([...ORDERED_RESTART_REASONS]),
 });
 
 const patternRule = z.strictObject({

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RuleEngine } from '../../../../collector/rules/rule-engine.js';
-import { loadRules } from '../../../../collector/rules/rule-file.js';
+import { RuleEngine } from '../../../common/rules/rule-engine.js';
+import { loadRules } from '../../../common/rules/rule-file.js';
 import { heartbeat, req, restart, T0, Timeline } from './timeline.js';
 
 const STREAK = (extra = '') => `
@@ -113,7 +113,7 @@ rules:
 
 describe('rule keys', () => {
   it('are the same for the same labels however the signal arrives, and differ per label value', async () => {
-    const { Keyer } = await import('../../../../collector/rules/keyer.js');
+    const { Keyer } = await import('../../../common/rules/keyer.js');
     const keyer = new Keyer(['node', 'task']);
     const a = keyer.key({ ...req(200), at: T0 });
     keyer.forget();

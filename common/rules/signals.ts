@@ -1,4 +1,5 @@
-import type { LogLevelName } from '../../protocol/log-record.js';
+import type { LogFields } from '../../protocol/log-record.js';
+import type { RestartReason, TaskState } from '../../protocol/task-states.js';
 
 /**
  * What the rule engine observes. Every signal carries `at` (epoch ms) and the labels rules group by
@@ -6,19 +7,13 @@ import type { LogLevelName } from '../../protocol/log-record.js';
  */
 export type Signal = LogSignal | HeartbeatSignal | TaskSignal | RestartSignal | AlertSignal | ValueSignal;
 
-/** One normalised log event (from the forward input). */
-export interface LogSignal {
+/** One normalised log event (from the forward input, or a line the exporter parsed). */
+export interface LogSignal extends LogFields {
   kind: 'log';
   at: number;
   node?: string;
   task?: string;
   service?: string;
-  level: LogLevelName;
-  msg: string;
-  status?: number;
-  duration_ms?: number;
-  trace_id?: string;
-  attrs?: Record<string, unknown>;
 }
 
 /** A node's heartbeat arrived (control channel). */
@@ -34,7 +29,7 @@ export interface TaskSignal {
   at: number;
   node: string;
   task: string;
-  state: string;
+  state: TaskState;
   version: string;
   restarts: number;
 }
@@ -45,7 +40,7 @@ export interface RestartSignal {
   at: number;
   node: string;
   task: string;
-  reason: string;
+  reason: RestartReason;
 }
 
 /** An Alertmanager alert received on POST /api/alertmanager. */

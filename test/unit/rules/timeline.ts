@@ -1,6 +1,6 @@
-import { RuleEngine, type RuleEngineOptions } from '../../../../collector/rules/rule-engine.js';
-import { loadRules } from '../../../../collector/rules/rule-file.js';
-import type { AlertSignal, HeartbeatSignal, LogSignal, RestartSignal, RuleTransition, Signal, ValueSignal } from '../../../../collector/rules/signals.js';
+import { RuleEngine, type RuleEngineOptions } from '../../../common/rules/rule-engine.js';
+import { loadRules } from '../../../common/rules/rule-file.js';
+import type { AlertSignal, HeartbeatSignal, LogSignal, RestartSignal, RuleTransition, Signal, ValueSignal } from '../../../common/rules/signals.js';
 
 /** The instant "0s" of every timeline. */
 export const T0 = Date.UTC(2026, 0, 1);
@@ -27,7 +27,7 @@ export function heartbeat(node = 'edge-1'): Omit<HeartbeatSignal, 'at'> {
   return { kind: 'heartbeat', node };
 }
 
-export function restart(reason = 'Error', task = 'api', node = 'edge-1'): Omit<RestartSignal, 'at'> {
+export function restart(reason: RestartSignal['reason'] = 'Error', task = 'api', node = 'edge-1'): Omit<RestartSignal, 'at'> {
   return { kind: 'restart', node, task, reason };
 }
 

@@ -1,4 +1,4 @@
-import { EdgewatchError } from '../../common/errors.js';
+import { EdgewatchError } from '../errors.js';
 import { RuleEngine } from './rule-engine.js';
 import type { Rule } from './rule-schema.js';
 import type { ValueSignal } from './signals.js';

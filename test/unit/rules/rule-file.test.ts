@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../../../common/errors.js';
-import { parseDuration } from '../../../../collector/rules/durations.js';
-import { loadRules, loadRulesFile } from '../../../../collector/rules/rule-file.js';
-import type { RuleOf } from '../../../../collector/rules/rule-schema.js';
-import { fixture, repoRoot } from '../../../support/paths.js';
+import { ConfigError } from '../../../common/errors.js';
+import { parseDuration } from '../../../common/rules/durations.js';
+import { loadRules, loadRulesFile } from '../../../common/rules/rule-file.js';
+import type { RuleOf } from '../../../common/rules/rule-schema.js';
+import { fixture, repoRoot } from '../../support/paths.js';
 
 function issuesOf(file: string): string[] {
   try {
