@@ -74,6 +74,11 @@ export class InMemoryBroker {
   remove(c: InMemoryClient): void {
     this.clients.delete(c);
   }
+
+  /** @internal */
+  add(c: InMemoryClient): void {
+    this.clients.add(c);
+  }
 }
 
 /** A client of {@link InMemoryBroker}. */
@@ -113,6 +118,13 @@ export class InMemoryClient implements MessageBus {
     this.broker.remove(this);
     for (const l of this.listeners) l(false);
     if (this.will) await this.broker.route(this.will.topic, Buffer.from(this.will.payload), this.will.retain ?? false);
+  }
+
+  /** Connects again after {@link drop}, keeping its subscriptions (a persistent session). */
+  reconnect(): void {
+    this.connected = true;
+    this.broker.add(this);
+    for (const l of this.listeners) l(true);
   }
 
   async close(): Promise<void> {

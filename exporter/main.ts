@@ -1,18 +1,24 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { Registry } from 'prom-client';
+import { readVerifyKey } from '../common/adapters/key-files.js';
+import { MqttBus } from '../common/adapters/mqtt-bus.js';
 import { systemClock, type Clock, type Timers } from '../common/clock.js';
 import { Lifecycle } from '../common/lifecycle.js';
 import type { Logger } from '../common/logger.js';
 import { idOnlyTracer, type Tracer } from '../common/tracing.js';
 import { EDGEWATCH_VERSION } from '../common/version.js';
+import { topics } from '../protocol/topics.js';
 import { cronScheduler } from './adapters/cron-scheduler.js';
+import { FluentForwardClient } from './adapters/fluent-forward-client.js';
 import { fileHistoryStore } from './adapters/history-file.js';
 import { ExporterHttpServer } from './adapters/http-server.js';
+import { NodeLoad } from './adapters/node-load.js';
 import { probeCheckFor } from './adapters/probe-checks.js';
 import { PidFile, trackedLauncher } from './adapters/pid-file.js';
 import { procSampler } from './adapters/proc-sampler.js';
 import { spawnLauncher } from './adapters/spawn-launcher.js';
 import type { ExporterConfig } from './config.js';
+import { CommandJournal } from './control/command-journal.js';
 import { createControlChannel } from './control/control-channel.js';
 import { LogPipeline } from './logs/pipeline.js';
 import { createLogShipping } from './spool/log-shipping.js';
@@ -50,9 +56,44 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
     ageBuckets: config.metrics.summaryAgeBuckets,
     now: () => clock.now(),
   });
-  const shipping = createLogShipping(config, clock, (fn) => setImmediate(fn), registry, logger);
+  const forwardClient = config.forward
+    ? new FluentForwardClient({
+        host: config.forward.address.host,
+        port: config.forward.address.port,
+        node: config.node,
+        tls: config.forward.tls,
+        flushIntervalMs: config.forward.flushIntervalMs,
+        ackTimeoutMs: config.forward.ackTimeoutMs,
+        ...(config.forward.sharedKey ? { sharedKey: config.forward.sharedKey } : {}),
+      })
+    : undefined;
+  const shipping = createLogShipping(config, forwardClient, clock, (fn) => setImmediate(fn), registry, logger);
   const logs = new LogPipeline(config.node, taskMetrics, clock, shipping?.sink);
+  const bus = config.mqtt
+    ? new MqttBus(
+        {
+          url: config.mqtt.url,
+          clientId: `edgewatch-exporter-${config.node}`,
+          ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
+          ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
+          will: { topic: topics.status(config.node), payload: 'offline', retain: true },
+          birth: { topic: topics.status(config.node), payload: 'online', retain: true },
+        },
+        logger.child({ component: 'control' }),
+      )
+    : undefined;
+  const keys = new Map<string, KeyObject>();
+  if (config.commands?.publicKeyFile) {
+    const { publicKey, keyId } = readVerifyKey(config.commands.publicKeyFile);
+    keys.set(keyId, publicKey);
+  } else if (bus) logger.warn('commands.publicKeyFile is not set: every command will be rejected (unknown_key)');
+  const load = new NodeLoad();
   const control = createControlChannel(config, {
+    ...(bus ? { bus } : {}),
+    journal: new CommandJournal(config.state.dir),
+    keys,
+    load: () => load.sample(),
+    bootId: `${clock.now().toString(36)}-${randomBytes(4).toString('hex')}`,
     clock,
     registry,
     logger,

@@ -1,29 +1,35 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import type { Registry } from 'prom-client';
-import { MqttBus } from '../../common/adapters/mqtt-bus.js';
 import type { Clock, Timers } from '../../common/clock.js';
 import type { Component } from '../../common/lifecycle.js';
 import type { Logger } from '../../common/logger.js';
 import type { Span, Tracer } from '../../common/tracing.js';
 import { EDGEWATCH_VERSION } from '../../common/version.js';
-import { loadVerifyKey, type Command } from '../../protocol/commands.js';
+import type { MessageBus } from '../../common/message-bus.js';
+import type { Command } from '../../protocol/commands.js';
 import type { LogRecord } from '../../protocol/log-record.js';
 import { parseTraceparent } from '../../protocol/trace-id.js';
 import { topics } from '../../protocol/topics.js';
-import { NodeLoad } from '../adapters/node-load.js';
 import type { ExporterConfig } from '../config.js';
 import type { RecordSink } from '../logs/pipeline.js';
 import type { TaskObserver } from '../supervisor/observer.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { CommandExecutor } from './command-executor.js';
-import { CommandJournal } from './command-journal.js';
+import type { CommandJournal } from './command-journal.js';
 import { ControlMetrics } from './control-metrics.js';
 import { TelemetryReporter } from './telemetry-reporter.js';
 
 /** What the control channel needs from the rest of the exporter (the supervisor is created after it). */
 export interface ControlDeps {
+  /** The MQTT client, with the node's Last Will (`offline`) and birth (`online`) on its status topic. */
+  bus?: MessageBus & { start(): Promise<void>; close(): Promise<void> };
+  journal: CommandJournal;
+  /** Trusted command verification keys by key id; empty rejects every command (`unknown_key`). */
+  keys: Map<string, KeyObject>;
+  /** CPU and memory of the node, read at each heartbeat. */
+  load(): { cpu: number; memoryBytes: number; memoryTotalBytes: number };
+  /** This exporter's boot id: a new one tells the collector the exporter restarted, not just the link. */
+  bootId: string;
   clock: Clock & Timers;
   registry: Registry;
   logger: Logger;
@@ -35,50 +41,28 @@ export interface ControlDeps {
   tracer: Tracer;
 }
 
-function loadKeys(file: string | undefined, logger: Logger): Map<string, KeyObject> {
-  const keys = new Map<string, KeyObject>();
-  if (!file) {
-    logger.warn('commands.publicKeyFile is not set: every command will be rejected (unknown_key)');
-    return keys;
-  }
-  const { publicKey, keyId } = loadVerifyKey(readFileSync(file, 'utf8'));
-  keys.set(keyId, publicKey);
-  return keys;
-}
-
 /**
  * The edge end of the MQTT control channel: status with a Last Will, heartbeats, task state, and signed
  * commands executed through the supervisor. Absent `mqtt.url`, the exporter runs on its own.
  */
 export function createControlChannel(config: ExporterConfig, deps: ControlDeps): { observer: TaskObserver; components: Component[] } | undefined {
   const mqtt = config.mqtt;
-  if (!mqtt) return undefined;
+  const bus = deps.bus;
+  if (!mqtt || !bus) return undefined;
   const node = config.node;
   const log = deps.logger.child({ component: 'control' });
+  const journal = deps.journal;
   const metrics = new ControlMetrics(deps.registry, node);
-  const bus = new MqttBus(
-    {
-      url: mqtt.url,
-      clientId: `edgewatch-exporter-${node}`,
-      ...(mqtt.username !== undefined ? { username: mqtt.username } : {}),
-      ...(mqtt.password !== undefined ? { password: mqtt.password } : {}),
-      will: { topic: topics.status(node), payload: 'offline', retain: true },
-      birth: { topic: topics.status(node), payload: 'online', retain: true },
-    },
-    log,
-  );
   bus.onConnection((up) => metrics.connected(up));
-  const journal = new CommandJournal(config.state.dir);
-  const load = new NodeLoad();
   const reporter = new TelemetryReporter(
     bus,
     {
       tasks: () => deps.supervisor().describe(),
-      load: () => load.sample(),
+      load: deps.load,
       spool: deps.spool,
       epoch: () => journal.epoch,
     },
-    { node, bootId: `${deps.clock.now().toString(36)}-${randomBytes(4).toString('hex')}`, version: EDGEWATCH_VERSION, heartbeatMs: mqtt.heartbeatSeconds * 1000, coalesceMs: 100, labels: config.labels, taints: config.taints, maxTasks: config.capacity.tasks },
+    { node, bootId: deps.bootId, version: EDGEWATCH_VERSION, heartbeatMs: mqtt.heartbeatSeconds * 1000, coalesceMs: 100, labels: config.labels, taints: config.taints, maxTasks: config.capacity.tasks },
     deps.clock,
     log,
   );
@@ -116,7 +100,7 @@ export function createControlChannel(config: ExporterConfig, deps: ControlDeps):
     deps.sink.write(record);
   };
   const executor = new CommandExecutor(
-    { node, keys: loadKeys(config.commands?.publicKeyFile, log), clockSkewMs: 60_000, baseDir: deps.baseDir },
+    { node, keys: deps.keys, clockSkewMs: 60_000, baseDir: deps.baseDir },
     journal,
     {
       has: (t) => deps.supervisor().has(t),

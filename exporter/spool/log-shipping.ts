@@ -2,10 +2,9 @@ import type { Registry } from 'prom-client';
 import type { Clock, Timers } from '../../common/clock.js';
 import { periodic, type Component } from '../../common/lifecycle.js';
 import { errorOnChange, type Logger } from '../../common/logger.js';
-import { FluentForwardClient } from '../adapters/fluent-forward-client.js';
 import type { ExporterConfig } from '../config.js';
 import type { RecordSink } from '../logs/pipeline.js';
-import { Shipper } from './shipper.js';
+import { Shipper, type ForwardClient } from './shipper.js';
 import { Spool } from './spool.js';
 import { SpoolMetrics } from './spool-metrics.js';
 
@@ -23,13 +22,14 @@ export interface LogShipping {
  */
 export function createLogShipping(
   config: ExporterConfig,
+  client: ForwardClient | undefined,
   clock: Clock & Timers,
   defer: (fn: () => void) => void,
   registry: Registry,
   logger: Logger,
 ): LogShipping | undefined {
   const fwd = config.forward;
-  if (!fwd) return undefined;
+  if (!fwd || !client) return undefined;
   const log = logger.child({ component: 'shipper' });
   const metrics = new SpoolMetrics(registry, config.node);
   const spool = new Spool(config.spool.dir, { maxBytes: config.spool.maxBytes }, {
@@ -43,15 +43,6 @@ export function createLogShipping(
     },
   });
   metrics.attach(spool);
-  const client = new FluentForwardClient({
-    host: fwd.address.host,
-    port: fwd.address.port,
-    node: config.node,
-    tls: fwd.tls,
-    flushIntervalMs: fwd.flushIntervalMs,
-    ackTimeoutMs: fwd.ackTimeoutMs,
-    ...(fwd.sharedKey ? { sharedKey: fwd.sharedKey } : {}),
-  });
   const shipper = new Shipper(
     spool,
     client,
