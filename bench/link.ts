@@ -150,7 +150,7 @@ export async function main(argv: string[]): Promise<void> {
   const n = Number(values.commands ?? 1000);
   const records = Number(values.records ?? 200_000);
   const tmp = tempDir('edgewatch-bench-link-');
-  // a broker of its own with TCP_NODELAY, as README recommends for the control channel (Mosquitto's
+  // a broker of its own with TCP_NODELAY, as docs/control-channel.md recommends (Mosquitto's
   // default Nagle adds ~40 ms to every small-packet round trip)
   const own = values.broker ? undefined : await OwnMosquitto.create(tmp.dir, ['set_tcp_nodelay true']);
   const url = values.broker ?? (own && !('skip' in own) ? own.url : 'mqtt://127.0.0.1:1883');

@@ -14,7 +14,7 @@ before deploying a rule: the same idea as 'promtool test rules', but on a whole 
 of a hand-written one, and answering "when would this have fired?" rather than asserting it.
 
 Options:
-  --rules FILE    collector rule file (e.g. alerts/collector-rules.yml; format in README.md)
+  --rules FILE    collector rule file (e.g. alerts/collector-rules.yml; format in docs/rules.md)
   --rule NAME     the rule to replay (its "name:")
   --input FILE    CSV with the columns timestamp,value (header optional); "-" reads stdin
   -h, --help      show this help

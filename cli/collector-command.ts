@@ -20,7 +20,7 @@ Alertmanager alert as it arrives; a firing rule opens an incident, which is reme
 broker), within guardrails, and reported to webhooks (notify.webhooks) as Alertmanager v4 alerts.
 
 Options:
-  --config FILE       collector YAML config (see README.md, "Collector"); every key has a default,
+  --config FILE       collector YAML config (see docs/configuration.md); every key has a default,
                       so an empty file gives a working single-machine setup
   --check             validate the config, print a summary and exit (0 = valid, 2 = invalid)
   --log-level LEVEL   debug | info | warn | error (default info); logs are JSON lines on stderr

@@ -15,7 +15,7 @@ print (json, logfmt or text) into metrics and log records, and serves Prometheus
 It keeps working with no cloud at all: supervision, probes and restarts never depend on the link.
 
 Options:
-  --config FILE       exporter YAML config (see README.md, "Exporter configuration")
+  --config FILE       exporter YAML config (see docs/configuration.md)
   --check             validate the config, print a summary and exit (0 = valid, 2 = invalid)
   --log-level LEVEL   debug | info | warn | error (default info); logs are JSON lines on stderr
   -h, --help          show this help

@@ -60,7 +60,7 @@ Other options:
   --log-level LEVEL    debug | info | warn | error (default warn); JSON lines on stderr
   -h, --help           show this help
 
-A real Prometheus and Alertmanager (alerts/, README.md "Prometheus, Alertmanager and Grafana"):
+A real Prometheus and Alertmanager (alerts/, docs/operations.md):
   prometheus --config.file=alerts/prometheus/prometheus.yml
     scrapes the targets of alerts/prometheus/targets/: the exporter at localhost:9464 (node edge-local)
     and the collector at localhost:8080, the defaults above; change the lists if start picked others.

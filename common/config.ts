@@ -37,7 +37,7 @@ function describe(issue: z.core.$ZodIssue): string {
     }
     case 'unrecognized_keys': {
       const i = issue as z.core.$ZodIssueUnrecognizedKeys;
-      return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')} (check the spelling against README.md)`;
+      return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')} (check the spelling against docs/)`;
     }
     case 'invalid_union':
       return issue.message && !issue.message.startsWith('Invalid input') ? issue.message : 'does not match any allowed form';

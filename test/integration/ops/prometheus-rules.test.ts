@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { requireBinary } from '../../support/components.js';
 import {
@@ -26,7 +26,7 @@ interface RuleTestFile {
   tests: { alert_rule_test?: AlertCase[] }[];
 }
 
-const RUNBOOK = /^https:\/\/github\.com\/edgewatch\/edgewatch\/blob\/main\/README\.md#([a-z0-9-]+)$/;
+const RUNBOOK = /^https:\/\/github\.com\/edgewatch\/edgewatch\/blob\/main\/docs\/([a-z0-9-]+)\.md#([a-z0-9-]+)$/;
 
 describe('Prometheus rules (alerts/prometheus)', () => {
   const promtool = requireBinary('promtool');
@@ -52,17 +52,28 @@ describe('Prometheus rules (alerts/prometheus)', () => {
     assert.match(r.stdout, new RegExp(`SUCCESS: ${ruleFiles().length} rule files found`), r.message);
   });
 
-  it('every alert has a severity, summary, description and a runbook_url whose README.md anchor exists', () => {
-    const anchors = markdownAnchors(readFileSync(repoPath('README.md'), 'utf8'));
+  it('every alert has a severity, summary, description and a runbook_url whose docs page and anchor exist', () => {
+    const anchorsOf = new Map<string, Set<string>>();
+    const anchors = (page: string) => {
+      let a = anchorsOf.get(page);
+      if (!a) {
+        const file = repoPath('docs', `${page}.md`);
+        assert.ok(existsSync(file), `docs/${page}.md exists`);
+        a = markdownAnchors(readFileSync(file, 'utf8'));
+        anchorsOf.set(page, a);
+      }
+      return a;
+    };
     const alerts = alertRules();
     assert.ok(alerts.length >= 6);
     for (const a of alerts) {
       assert.ok(['critical', 'warning'].includes(a.labels?.severity ?? ''), `${a.alert}: severity critical or warning`);
       for (const key of ['summary', 'description', 'runbook_url']) assert.ok(a.annotations?.[key], `${a.alert}: annotation ${key}`);
       const m = RUNBOOK.exec(a.annotations!.runbook_url!);
-      assert.ok(m, `${a.alert}: runbook_url ${a.annotations!.runbook_url} points into README.md`);
-      assert.equal(m[1], a.alert!.toLowerCase(), `${a.alert}: runbook anchor is the alert name`);
-      assert.ok(anchors.has(m[1]!), `${a.alert}: README.md has a heading for #${m[1]}`);
+      assert.ok(m, `${a.alert}: runbook_url ${a.annotations!.runbook_url} points into a docs/ page`);
+      const [, page, anchor] = m;
+      assert.equal(anchor, a.alert!.toLowerCase(), `${a.alert}: runbook anchor is the alert name`);
+      assert.ok(anchors(page!).has(anchor!), `${a.alert}: docs/${page}.md has a heading for #${anchor}`);
     }
   });
 
