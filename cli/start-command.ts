@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify } from 'yaml';
 import type { RunningCollector } from '../collector/main.js';
@@ -8,7 +8,6 @@ import { ensureKeyPair } from '../common/adapters/key-files.js';
 import { onShutdownSignal } from '../common/lifecycle.js';
 import { tracingFromEnv } from './tracing.js';
 import { createLogger } from '../common/logger.js';
-import type { startExporter } from '../exporter/main.js';
 import { logLevelOption, parse, UsageError, type Command, type Io } from './args.js';
 
 /** Where the example configs of `edgewatch start` live (examples/start/ of the package, wherever it runs from). */

@@ -1,5 +1,5 @@
 import type { AttrTest, LogMatchSpec, NumberTest } from './match-schema.js';
-import type { AlertSignal, LogSignal, ValueSignal } from './signals.js';
+import type { AlertSignal, LogSignal, Signal, ValueSignal } from './signals.js';
 
 function inList(list: string[] | undefined, value: string | undefined): boolean {
   return list === undefined || (value !== undefined && list.includes(value));
@@ -8,6 +8,12 @@ function inList(list: string[] | undefined, value: string | undefined): boolean 
 function attrOf(e: LogSignal, name: string): unknown {
   return e.attrs === undefined ? undefined : e.attrs[name];
 }
+
+/**
+ * What a log rule makes of a signal: a `match`; a `miss` about what the rule watches (it resets a
+ * streak); or `other`, a signal the rule has nothing to say about.
+ */
+export type MatchVerdict = 'match' | 'miss' | 'other';
 
 /**
  * A compiled `match:` of a log rule. Tests run cheapest first and return at the first miss, so the common
@@ -35,6 +41,21 @@ export class LogMatcher {
     this.service = spec?.service;
     this.attrs = spec?.attrs ?? [];
     this.numeric = [this.status, this.duration, ...this.attrs.map((a) => a.numeric)].filter((t): t is NumberTest => t !== undefined);
+  }
+
+  /**
+   * The matching step every log rule kind shares (pattern, count, consecutive): log signals are held
+   * against every matcher, value signals against the numeric ones. A log event that misses counts as a
+   * `miss` only within the rule's node/task/service scope and, with `reset: fields`, only when it carries
+   * the fields the matchers read (a line without a status does not break a run of 5xx).
+   */
+  verdict(signal: Signal, missOn: 'any' | 'fields' = 'fields'): MatchVerdict {
+    if (signal.kind === 'log') {
+      if (this.log(signal)) return 'match';
+      return this.inScope(signal) && (missOn === 'any' || this.carries(signal)) ? 'miss' : 'other';
+    }
+    if (signal.kind === 'value') return this.value(signal) ? 'match' : 'miss';
+    return 'other';
   }
 
   /** Whether a log event matches every matcher. */

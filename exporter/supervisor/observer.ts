@@ -19,12 +19,13 @@ export interface TaskObserver {
   removed?(task: string): void;
 }
 
-const EVENTS = ['added', 'stateChanged', 'started', 'exited', 'restartScheduled', 'restarted', 'probeFailed', 'jobRun', 'sampled', 'versionChanged', 'removed'] as const;
+/** Every event of {@link TaskObserver}, for observers that handle them all alike. */
+export const OBSERVER_EVENTS = ['added', 'stateChanged', 'started', 'exited', 'restartScheduled', 'restarted', 'probeFailed', 'jobRun', 'sampled', 'versionChanged', 'removed'] as const;
 
 /** One observer that forwards every event to each of `observers`, in order. */
 export function fanoutObserver(...observers: TaskObserver[]): Required<TaskObserver> {
   const out = {} as Record<string, (...args: unknown[]) => void>;
-  for (const event of EVENTS) {
+  for (const event of OBSERVER_EVENTS) {
     const targets = observers.filter((o) => typeof o[event] === 'function');
     out[event] = (...args: unknown[]) => {
       for (const o of targets) (o[event] as (...a: unknown[]) => void).apply(o, args);

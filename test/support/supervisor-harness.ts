@@ -5,10 +5,10 @@ import type { LineHandler } from '../../exporter/supervisor/execution.js';
 import { memoryHistoryStore, TaskHistory } from '../../exporter/supervisor/history.js';
 import type { Scheduler } from '../../exporter/supervisor/job-runner.js';
 import type { ProbeCheck } from '../../exporter/supervisor/liveness.js';
-import type { TaskObserver } from '../../exporter/supervisor/observer.js';
 import type { RunnerDeps } from '../../exporter/supervisor/runner.js';
 import { Supervisor, type SupervisorDeps } from '../../exporter/supervisor/supervisor.js';
 import { FakeLauncher, FakeSampler } from './fake-launcher.js';
+import { RecordingObserver } from './recording-observer.js';
 
 /** A validated task spec from partial input (defaults applied exactly as from a config file). */
 export function spec(input: Partial<TaskSpecInput> & { name?: string }): TaskSpec {
@@ -28,32 +28,13 @@ export class ManualScheduler implements Scheduler {
   }
 }
 
-/** Everything observed, as a flat event log the tests assert on. */
-export class RecordingObserver implements TaskObserver {
-  readonly events: Array<{ at: number; event: string; args: unknown[] }> = [];
-  constructor(private readonly clock: FakeClock) {}
-  private rec(event: string, args: unknown[]) {
-    this.events.push({ at: this.clock.now(), event, args });
-  }
-  stateChanged(...a: unknown[]) { this.rec('state', a); }
-  started(...a: unknown[]) { this.rec('started', a); }
-  exited(...a: unknown[]) { this.rec('exited', a); }
-  restartScheduled(...a: unknown[]) { this.rec('restartScheduled', a); }
-  restarted(...a: unknown[]) { this.rec('restarted', a); }
-  probeFailed(...a: unknown[]) { this.rec('probeFailed', a); }
-  jobRun(...a: unknown[]) { this.rec('jobRun', a); }
-  of(event: string) {
-    return this.events.filter((e) => e.event === event);
-  }
-}
-
 /** Fake clock, launcher, sampler, scheduler and probes around real runners. */
 export function harness(options: { probe?: ProbeCheck } = {}) {
   const clock = new FakeClock();
   const launcher = new FakeLauncher();
   const sampler = new FakeSampler();
   const scheduler = new ManualScheduler();
-  const observer = new RecordingObserver(clock);
+  const observer = new RecordingObserver(() => clock.now());
   const lines: Array<{ task: string; stream: string; text: string }> = [];
   const deps: RunnerDeps & SupervisorDeps = {
     clock,
@@ -61,7 +42,7 @@ export function harness(options: { probe?: ProbeCheck } = {}) {
     launcher,
     sampler,
     ...(options.probe ? { probeCheck: () => options.probe } : {}),
-    observer,
+    observer: observer.observer,
     logger: silentLogger,
     linesFor: (s): LineHandler => ({ line: (stream, text) => lines.push({ task: s.name, stream, text }), truncated() {} }),
     envFor: (s) => ({ EDGEWATCH_TASK: s.name }),

@@ -19,24 +19,19 @@ export class ConsecutiveRule extends RuleEvaluator<StreakState> {
   readonly signals = ['log', 'value'] as const;
   private readonly match: LogMatcher;
   private readonly count: number;
-  private readonly resetOnAny: boolean;
+  private readonly resetOn: 'any' | 'fields';
 
   constructor(rule: RuleOf<'consecutive'>, keyer: Keyer) {
     super(rule, keyer);
     this.match = new LogMatcher(rule.match);
     this.count = rule.count;
-    this.resetOnAny = rule.reset === 'any';
+    this.resetOn = rule.reset;
   }
 
   observe(signal: Signal, out: RuleTransition[]): void {
-    let matched: boolean;
-    if (signal.kind === 'log') {
-      matched = this.match.log(signal);
-      if (!matched && (!this.match.inScope(signal) || (!this.resetOnAny && !this.match.carries(signal)))) return;
-    } else if (signal.kind === 'value') {
-      matched = this.match.value(signal);
-    } else return;
-    if (!matched) return this.reset(signal, out);
+    const verdict = this.match.verdict(signal, this.resetOn);
+    if (verdict === 'other') return;
+    if (verdict === 'miss') return this.reset(signal, out);
     const s = this.stateFor(signal, out);
     if (s === undefined) return;
     s.streak++;

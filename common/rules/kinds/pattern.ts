@@ -19,7 +19,7 @@ export class PatternRule extends RuleEvaluator {
   }
 
   observe(signal: Signal, out: RuleTransition[]): void {
-    if (signal.kind === 'log' ? !this.match.log(signal) : signal.kind !== 'value' || !this.match.value(signal)) return;
+    if (this.match.verdict(signal) !== 'match') return;
     const s = this.stateFor(signal, out);
     if (s === undefined) return;
     s.value = s.phase === INACTIVE ? 1 : s.value + 1;

@@ -64,7 +64,7 @@ export class CountRule extends WindowCountRule {
   }
 
   observe(signal: Signal, out: RuleTransition[]): void {
-    if (signal.kind === 'log' ? !this.match.log(signal) : signal.kind !== 'value' || !this.match.value(signal)) return;
+    if (this.match.verdict(signal) !== 'match') return;
     const s = this.stateFor(signal, out);
     if (s === undefined) return;
     if (signal.kind === 'log') s.addEvidence(signal.trace_id);

@@ -17,10 +17,10 @@ import { alertFingerprint, alertWebhookSchema, ZERO_TIME } from '../../../protoc
 import { requireBinary } from '../../support/components.js';
 import { firing } from '../../support/notify-harness.js';
 import { tempDir } from '../../support/paths.js';
-import { freePort } from '../../support/ports.js';
 import { parseExposition, sampleValue } from '../../support/prom-text.js';
 import { eventually } from '../../support/wait.js';
-import { answers, run, startDaemon, webhookRecorder, type Daemon } from '../ops/ops-support.js';
+import { run } from '../ops/ops-support.js';
+import { startAlertmanager, webhookRecorder, type Daemon } from '../../support/daemons.js';
 
 const TOKEN = 'live-bearer-token-0123456789';
 const LABELS = { alertname: 'EdgewatchTaskDown', node: 'edge-7', task: 'checkout', severity: 'critical' };
@@ -60,13 +60,9 @@ describe('a real Alertmanager posting to POST /api/alertmanager', () => {
       ],
     };
     writeFileSync(join(tmp.dir, 'alertmanager.yml'), stringify(config));
-    const port = await freePort();
-    amUrl = `http://127.0.0.1:${port}`;
-    am = await startDaemon(
-      'prometheus-alertmanager',
-      [`--config.file=${join(tmp.dir, 'alertmanager.yml')}`, `--storage.path=${join(tmp.dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
-      () => answers(`${amUrl}/-/ready`),
-    );
+    const started = await startAlertmanager(join(tmp.dir, 'alertmanager.yml'), tmp.dir);
+    am = started.daemon;
+    amUrl = started.url;
   });
   after(async () => {
     await am?.stop();

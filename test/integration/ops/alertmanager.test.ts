@@ -5,9 +5,9 @@ import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml, stringify } from 'yaml';
 import { requireBinary } from '../../support/components.js';
 import { tempDir } from '../../support/paths.js';
-import { freePort } from '../../support/ports.js';
 import { eventually } from '../../support/wait.js';
-import { alertRules, answers, readYaml, repoPath, run, startDaemon, webhookRecorder, type Daemon } from './ops-support.js';
+import { alertRules, readYaml, repoPath, run } from './ops-support.js';
+import { startAlertmanager, webhookRecorder, type Daemon } from '../../support/daemons.js';
 
 const CONFIG = repoPath('alerts', 'alertmanager.yml');
 const COLLECTOR_URL = 'http://collector:8080/api/alertmanager';
@@ -88,13 +88,9 @@ describe('Alertmanager running alerts/alertmanager.yml', () => {
       for (const w of r.webhook_configs ?? []) w.url = w.url === COLLECTOR_URL ? `${collector.url}/api/alertmanager` : `${oncall.url}/alerts`;
     }
     writeFileSync(join(tmp.dir, 'alertmanager.yml'), stringify(cfg));
-    const port = await freePort();
-    amUrl = `http://127.0.0.1:${port}`;
-    am = await startDaemon(
-      'prometheus-alertmanager',
-      [`--config.file=${join(tmp.dir, 'alertmanager.yml')}`, `--storage.path=${join(tmp.dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
-      () => answers(`${amUrl}/-/ready`),
-    );
+    const started = await startAlertmanager(join(tmp.dir, 'alertmanager.yml'), tmp.dir);
+    am = started.daemon;
+    amUrl = started.url;
   });
   after(async () => {
     await am?.stop();

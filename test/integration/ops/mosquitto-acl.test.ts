@@ -8,7 +8,8 @@ import { requireBinary } from '../../support/components.js';
 import { tempDir } from '../../support/paths.js';
 import { freePort } from '../../support/ports.js';
 import { eventually } from '../../support/wait.js';
-import { repoPath, startDaemon, type Daemon } from './ops-support.js';
+import { repoPath } from './ops-support.js';
+import { startDaemon, type Daemon } from '../../support/daemons.js';
 
 const DIR = repoPath('examples', 'compose', 'mosquitto');
 const PASSWORDS: Record<string, string> = { collector: 'collector-demo-password', 'edge-1': 'edge-1-demo-password', 'edge-2': 'edge-2-demo-password' };

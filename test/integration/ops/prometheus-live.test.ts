@@ -13,17 +13,15 @@ import { parseExposition } from '../../support/prom-text.js';
 import { eventually } from '../../support/wait.js';
 import { ControlMetrics } from '../../../exporter/control/control-metrics.js';
 import { SpoolMetrics } from '../../../exporter/spool/spool-metrics.js';
+import { answers, startDaemon, type Daemon } from '../../support/daemons.js';
 import {
-  answers,
   EXPORTER_AGENT_METRICS,
   listFiles,
   promqlMetricNames,
   repoPath,
   ruleFiles,
-  startDaemon,
   substituteGrafanaVariables,
   variableQueryExpr,
-  type Daemon,
 } from './ops-support.js';
 
 const NODE = 'edge-p';

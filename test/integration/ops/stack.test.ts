@@ -7,7 +7,8 @@ import { freePort } from '../../support/ports.js';
 import { sampleValue, scrape } from '../../support/prom-text.js';
 import { startEdgewatch, type StartedEdgewatch } from '../../support/start-process.js';
 import { eventually } from '../../support/wait.js';
-import { answers, listFiles, repoPath, startDaemon, substituteGrafanaVariables, webhookRecorder, type Daemon } from './ops-support.js';
+import { listFiles, repoPath, substituteGrafanaVariables } from './ops-support.js';
+import { answers, startAlertmanager, startDaemon, webhookRecorder, type Daemon } from '../../support/daemons.js';
 import { backfill, dashboardQueries, labelValuesQuery, writeAlertmanagerConfig, writePrometheusConfig } from './stack-support.js';
 
 const NODE = 'edge-local';
@@ -50,14 +51,10 @@ describe('edgewatch start in the Prometheus stack (real Prometheus and Alertmana
     tmp = tempDir('edgewatch-stack-');
     ew = await startEdgewatch(tmp.dir);
     oncall = await webhookRecorder();
-    const amPort = await freePort();
-    amUrl = `http://127.0.0.1:${amPort}`;
-    const amConfig = writeAlertmanagerConfig(tmp.dir, `${ew.api}/api/alertmanager`, `${oncall.url}/alerts`);
-    am = await startDaemon(
-      'prometheus-alertmanager',
-      [`--config.file=${amConfig}`, `--storage.path=${join(tmp.dir, 'am')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address='],
-      () => answers(`${amUrl}/-/ready`),
-    );
+    const started = await startAlertmanager(writeAlertmanagerConfig(tmp.dir, `${ew.api}/api/alertmanager`, `${oncall.url}/alerts`), tmp.dir);
+    am = started.daemon;
+    amUrl = started.url;
+    const amPort = started.port;
     const promPort = await freePort();
     promUrl = `http://127.0.0.1:${promPort}`;
     const promConfig = writePrometheusConfig(

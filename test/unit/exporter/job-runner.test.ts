@@ -17,7 +17,7 @@ describe('JobRunner on a fake clock', () => {
     h.launcher.last.exit({ code: 0, signal: null });
     h.scheduler.tick();
     assert.equal(h.launcher.processes.length, 2);
-    assert.deepEqual(h.observer.of('jobRun').map((e) => e.args.slice(1)), [['skipped'], ['succeeded', 2_000]]);
+    assert.deepEqual(h.observer.of('jobRun').map((e) => e.args), [['skipped'], ['succeeded', 2_000]]);
   });
 
   it('retries a failing run with backoff up to backoffLimit, then counts it failed', () => {
@@ -27,7 +27,7 @@ describe('JobRunner on a fake clock', () => {
     const delays: number[] = [];
     for (let i = 0; i < 2; i++) {
       h.launcher.last.exit({ code: 3, signal: null });
-      const delay = h.observer.of('restartScheduled').at(-1)!.args[2] as number;
+      const delay = h.observer.of('restartScheduled').at(-1)!.args[1] as number;
       delays.push(delay);
       h.clock.advance(delay - 1);
       assert.equal(h.launcher.processes.length, i + 1, 'no retry before its backoff');
@@ -36,7 +36,7 @@ describe('JobRunner on a fake clock', () => {
     h.launcher.last.exit({ code: 3, signal: null });
     assert.deepEqual(delays, [10_000, 20_000]);
     assert.equal(h.launcher.processes.length, 3, 'one run plus backoffLimit retries');
-    assert.deepEqual(h.observer.of('jobRun').map((e) => e.args[1]), ['failed']);
-    assert.equal(h.observer.of('state').at(-1)!.args[1], 'failed');
+    assert.deepEqual(h.observer.of('jobRun').map((e) => e.args[0]), ['failed']);
+    assert.equal(h.observer.of('stateChanged').at(-1)!.args[0], 'failed');
   });
 });

@@ -18,13 +18,13 @@ describe('TaskRunner on a fake clock', () => {
     }
     assert.deepEqual(gaps, [10, 20, 40, 80, 160, 300, 300, 300]);
     assert.equal(h.observer.of('restarted').length, 8);
-    assert.deepEqual(h.observer.of('restartScheduled').map((e) => e.args[1]), Array(8).fill('Error'));
+    assert.deepEqual(h.observer.of('restartScheduled').map((e) => e.args[0]), Array(8).fill('Error'));
   });
 
   it('forgets the backoff after 10 minutes of running', () => {
     const h = harness();
     h.supervisor([spec({})]).start();
-    const scheduled = () => h.observer.of('restartScheduled').at(-1)!.args[2];
+    const scheduled = () => h.observer.of('restartScheduled').at(-1)!.args[1];
     for (let i = 0; i < 3; i++) {
       h.clock.advance(1_000);
       h.launcher.last.exit({ code: 1, signal: null });
@@ -43,9 +43,9 @@ describe('TaskRunner on a fake clock', () => {
     a!.exit({ code: 0, signal: null });
     b!.exit({ code: 1, signal: null });
     c!.exit({ code: 0, signal: null });
-    const states = Object.fromEntries(h.observer.of('state').map((e) => [e.args[0], e.args[1]]));
+    const states = Object.fromEntries(h.observer.of('stateChanged').map((e) => [e.task, e.args[0]]));
     assert.deepEqual(states, { a: 'succeeded', b: 'failed', c: 'backoff' });
-    assert.equal(h.observer.of('restartScheduled')[0]!.args[1], 'Completed');
+    assert.equal(h.observer.of('restartScheduled')[0]!.args[0], 'Completed');
   });
 
   it('stops gracefully: SIGTERM first, SIGKILL only after terminationGracePeriodSeconds', async () => {
@@ -75,8 +75,8 @@ describe('TaskRunner on a fake clock', () => {
     h.sampler.readings.set(p.pid, { rssBytes: 65 * 1024 * 1024, cpuSeconds: 2 });
     h.clock.advance(1_000);
     assert.deepEqual(p.signals, ['SIGKILL']);
-    assert.equal(h.observer.of('exited')[0]!.args[1], 'oom_killed');
-    assert.equal(h.observer.of('restartScheduled')[0]!.args[1], 'OOMKilled');
+    assert.equal(h.observer.of('exited')[0]!.args[0], 'oom_killed');
+    assert.equal(h.observer.of('restartScheduled')[0]!.args[0], 'OOMKilled');
   });
 
   it('kills a task whose liveness probe fails failureThreshold times in a row, then restarts it', async () => {
@@ -97,8 +97,8 @@ describe('TaskRunner on a fake clock', () => {
     await flush();
     assert.equal(h.observer.of('probeFailed').length, 3);
     assert.deepEqual(p.signals, ['SIGTERM']);
-    assert.equal(h.observer.of('exited')[0]!.args[1], 'unhealthy');
-    assert.equal(h.observer.of('restartScheduled')[0]!.args[1], 'Unhealthy');
+    assert.equal(h.observer.of('exited')[0]!.args[0], 'unhealthy');
+    assert.equal(h.observer.of('restartScheduled')[0]!.args[0], 'Unhealthy');
   });
 
   it('a success between failures resets the probe failure count', async () => {
@@ -122,7 +122,7 @@ describe('TaskRunner on a fake clock', () => {
     await sup.apply(spec({ version: 'v2' }));
     assert.equal(h.launcher.processes.length, 3);
     assert.equal(sup.status('web').version, 'v2');
-    assert.deepEqual(h.observer.of('restarted').map((e) => e.args[1]), ['Command', 'Updated']);
+    assert.deepEqual(h.observer.of('restarted').map((e) => e.args[0]), ['Command', 'Updated']);
     assert.equal(await sup.rollback('web'), 'v1');
     assert.equal(sup.status('web').version, 'v1');
     assert.deepEqual(sup.versions('web'), ['v2', 'v1']);
