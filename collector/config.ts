@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { alertmanagerInputConfigSchema } from './api/alertmanager-route.js';
 import { notifyConfigSchema } from './notify/notify-config.js';
-import { byteSize, hostPort, parseYamlConfig } from '../common/config.js';
-import { ConfigError, errorMessage } from '../common/errors.js';
+import { byteSize, hostPort, parseYamlConfig, readConfigFile } from '../common/config.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -159,11 +157,5 @@ export function loadCollectorConfig(text: string, file?: string): CollectorConfi
 
 /** Reads and validates a collector config file. */
 export function loadCollectorConfigFile(path: string): CollectorConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(path, [`cannot read the file: ${errorMessage(err)}`]);
-  }
-  return loadCollectorConfig(text, path);
+  return loadCollectorConfig(readConfigFile(path), path);
 }

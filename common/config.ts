@@ -1,6 +1,8 @@
+import { isUtf8 } from 'node:buffer';
+import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
+import { ConfigError, errorMessage } from './errors.js';
 
 /** `a.b[2].c` from a zod issue path. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -73,10 +75,31 @@ export function parseYamlConfig<S extends z.ZodType>(schema: S, text: string, fi
       doc.errors.map((e) => `YAML syntax (line ${e.linePos?.[0]?.line ?? '?'}): ${e.message.split('\n')[0]}`),
     );
   }
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS() ?? {};
+  } catch (err) {
+    // the yaml library refuses alias expansion past its limit ("billion laughs"), among others
+    throw new ConfigError(file, [`YAML: ${errorMessage(err)}`]);
+  }
   const result = schema.safeParse(raw, { reportInput: true });
   if (!result.success) throw new ConfigError(file, formatIssues(result.error));
   return result.data;
+}
+
+/**
+ * Reads a configuration file (YAML) as text. A file that cannot be read, or that is not UTF-8 text, is a
+ * {@link ConfigError} that names it; its bytes are never echoed back.
+ */
+export function readConfigFile(path: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(path, [`cannot read the file: ${errorMessage(err)}`]);
+  }
+  if (bytes.includes(0) || !isUtf8(bytes)) throw new ConfigError(path, [`not a text file (${bytes.length} bytes of binary data): is this the YAML file you meant?`]);
+  return bytes.toString('utf8');
 }
 
 /** "host:port" (IPv6 as "[::1]:port"); port 0 asks the OS for a free port. */

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
-import { byteSize, formatIssues, hostPort, parseYamlConfig } from '../common/config.js';
-import { ConfigError, errorMessage } from '../common/errors.js';
+import { byteSize, formatIssues, hostPort, parseYamlConfig, readConfigFile } from '../common/config.js';
 import { NAME_PATTERN } from '../protocol/log-record.js';
 
 const name = (what: string) =>
@@ -200,11 +198,5 @@ export function loadExporterConfig(text: string, file?: string, defaultNode = ho
 
 /** Reads and validates an exporter config file. */
 export function loadExporterConfigFile(path: string): ExporterConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(path, [`cannot read the file: ${errorMessage(err)}`]);
-  }
-  return loadExporterConfig(text, path, hostname(), dirname(resolve(path)));
+  return loadExporterConfig(readConfigFile(path), path, hostname(), dirname(resolve(path)));
 }

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { parseYamlConfig } from '../config.js';
-import { ConfigError, errorMessage } from '../errors.js';
+import { parseYamlConfig, readConfigFile } from '../config.js';
+import { ConfigError } from '../errors.js';
 import { ruleFileSchema, type Rule } from './rule-schema.js';
 
 /** `rules[3].threshold` → `rules[3] (latency-up).threshold`, so a long file's errors say which rule. */
@@ -33,11 +32,5 @@ export function loadRules(text: string, file?: string): Rule[] {
 
 /** Reads and validates a rule file (collector config `rules.file`, or `edgewatch backtest --rules`). */
 export function loadRulesFile(path: string): Rule[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(path, [`cannot read the file: ${errorMessage(err)}`]);
-  }
-  return loadRules(text, path);
+  return loadRules(readConfigFile(path), path);
 }

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadCollectorConfig, loadCollectorConfigFile } from '../../../collector/config.js';
 import { ConfigError } from '../../../common/errors.js';
-import { fixture } from '../../support/paths.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fixture, tempDir } from '../../support/paths.js';
 
 function issuesOf(file: string): string[] {
   try {
@@ -55,6 +57,32 @@ describe('collector config', () => {
       assert.ok(issues.some((i) => message.test(i)), `issues were:\n  ${issues.join('\n  ')}`);
     });
   }
+
+  it('a binary file is refused naming the file, without echoing its bytes', () => {
+    const tmp = tempDir();
+    try {
+      const file = join(tmp.dir, 'collector.yaml');
+      writeFileSync(file, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x1b, 0x5b, 0x32, 0x4a, 0xff]));
+      const err = (() => {
+        try {
+          loadCollectorConfigFile(file);
+        } catch (e) {
+          return e as Error;
+        }
+      })();
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, new RegExp(`^${file}: invalid configuration\n {2}not a text file \\(12 bytes of binary data\\)`));
+      assert.doesNotMatch(err.message, /ELF|\x1b/, 'no raw bytes (an escape sequence would reach the terminal)');
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('a YAML alias bomb is refused as a config error naming the file, before it expands', () => {
+    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 9; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    assert.throws(() => loadCollectorConfig(lines.join('\n'), 'bomb.yaml'), (err: unknown) => err instanceof ConfigError && err.file === 'bomb.yaml' && /YAML: .*alias/i.test(err.issues.join(' ')));
+  });
 
   it('names the file when it cannot be read', () => {
     assert.throws(() => loadCollectorConfigFile('/nonexistent/collector.yaml'), /\/nonexistent\/collector\.yaml: invalid configuration\n {2}cannot read the file/);
