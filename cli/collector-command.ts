@@ -26,11 +26,11 @@ Options:
   --log-level LEVEL   debug | info | warn | error (default info); logs are JSON lines on stderr
   -h, --help          show this help
 
-Inputs (forward.listen, default 0.0.0.0:24224):
+Inputs (forward.listen, default 127.0.0.1:24224):
   TCP (or TLS with forward.tls) Message, Forward, PackedForward and CompressedPackedForward modes,
   chunk acks, the shared_key handshake (forward.sharedKey, forward.users), UDP heartbeat on the same port.
 
-Endpoints (http.listen, default 0.0.0.0:8080):
+Endpoints (http.listen, default 127.0.0.1:8080):
   /api/incidents, /api/incidents/{id}                   incidents: status, actions taken, evidence
   /api/nodes                                            edge nodes: online/offline and why, load, tasks
   POST /api/commands {node, task, type}                 a signed command (restart, stop, start, apply,

@@ -20,7 +20,7 @@ Options:
   --log-level LEVEL   debug | info | warn | error (default info); logs are JSON lines on stderr
   -h, --help          show this help
 
-Endpoints (http.listen, default 0.0.0.0:9464):
+Endpoints (http.listen, default 127.0.0.1:9464; 0.0.0.0:9464 for a Prometheus elsewhere):
   /metrics   Prometheus exposition: edgewatch_task_* per task, the agent's own, Node process metrics
   /healthz   200 while the process is alive
   /readyz    200 once the tasks have been started

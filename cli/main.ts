@@ -5,8 +5,9 @@ import { collectorCommand } from './collector-command.js';
 import { exporterCommand } from './exporter-command.js';
 import { keysCommand } from './keys-command.js';
 import { startCommand } from './start-command.js';
+import { tokenCommand } from './token-command.js';
 
-const commands: Command[] = [startCommand, exporterCommand, collectorCommand, keysCommand, backtestCommand];
+const commands: Command[] = [startCommand, exporterCommand, collectorCommand, tokenCommand, keysCommand, backtestCommand];
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

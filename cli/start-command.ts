@@ -90,6 +90,7 @@ Examples:
 
     const logger = createLogger({ level });
     const keyFile = ensureKeyPair(join(dataDir, 'keys'));
+    const tokenFiles = await apiTokens(dataDir);
     const tracing = await tracingFromEnv('edgewatch', logger);
     // loaded here, not at the top: `edgewatch exporter` on an edge device must not load the collector
     const [{ startCollector }, { startExporter }, { loadCollectorConfig }, { loadExporterConfig }] = await Promise.all([
@@ -115,7 +116,7 @@ Examples:
       await collector.stop();
       await tracing.shutdown();
     }, logger);
-    printBanner(io, { fault: faultNote(exporterCfg), node: exporterCfg.node, host, dataDir, collector, exporterPort: exporter.port, servicePort: ports['service-port'], notes });
+    printBanner(io, { fault: faultNote(exporterCfg), node: exporterCfg.node, host, dataDir, tokenFile: tokenFiles.admin, collector, exporterPort: exporter.port, servicePort: ports['service-port'], notes });
     await new Promise(() => {});
     return 0;
   },
@@ -156,6 +157,29 @@ function freePort(host: string): Promise<number> {
       server.close(() => done(port));
     });
   });
+}
+
+/**
+ * The API's tokens under the data dir, made on first start: `admin.token` for the person at the terminal
+ * and `alertmanager.token` for an Alertmanager posting alerts (its `credentials_file`).
+ */
+async function apiTokens(dataDir: string): Promise<{ admin: string; alertmanager: string }> {
+  const [{ StateDb }, { TokenStore }, { ensureTokenFile }, { systemClock }] = await Promise.all([
+    import('../collector/state/state-db.js'),
+    import('../collector/auth/token-store.js'),
+    import('../collector/auth/token-file.js'),
+    import('../common/clock.js'),
+  ]);
+  const files = { admin: join(dataDir, 'admin.token'), alertmanager: join(dataDir, 'alertmanager.token') };
+  const state = new StateDb(join(dataDir, 'state.db'));
+  try {
+    const tokens = new TokenStore(state, systemClock);
+    ensureTokenFile(tokens, 'admin', 'admin', files.admin);
+    ensureTokenFile(tokens, 'alertmanager', 'alertmanager', files.alertmanager);
+  } finally {
+    state.close();
+  }
+  return files;
 }
 
 /** Reads a YAML file of examples/start/ as a plain object. */
@@ -213,15 +237,17 @@ function faultNote(config: ReturnType<typeof exporterConfig>): string {
   return ` (answers ${env.FAULT_KIND === 'slow' ? 'slowly' : '500'} for ${env.FAULT_FOR_SECONDS ?? 60} s of every ${env.FAULT_EVERY_SECONDS} s)`;
 }
 
-function printBanner(io: Io, s: { fault: string; node: string; host: string; dataDir: string; collector: RunningCollector; exporterPort: number; servicePort: number; notes: string[] }): void {
+function printBanner(io: Io, s: { fault: string; node: string; host: string; dataDir: string; tokenFile: string; collector: RunningCollector; exporterPort: number; servicePort: number; notes: string[] }): void {
   const shown = s.host === '0.0.0.0' ? '127.0.0.1' : s.host;
   const api = `http://${shown}:${s.collector.httpPort}`;
+  const auth = `-H "Authorization: Bearer $(cat ${s.tokenFile})"`;
   const lines = [
     `edgewatch start: collector and exporter (node ${s.node}) running; data in ${s.dataDir}`,
     '',
     `  API               ${api}/api/  (incidents, nodes, logs, traces, commands, alertmanager)`,
     `  Incidents         ${api}/api/incidents`,
     `  Nodes             ${api}/api/nodes`,
+    `  Admin token       ${s.tokenFile} (every /api call needs it: curl ${auth} ${api}/api/nodes)`,
     `  Collector metrics ${api}/metrics`,
     `  Exporter metrics  http://${shown}:${s.exporterPort}/metrics`,
     `  Log input         ${shown}:${s.collector.forwardPort} (Fluentd forward protocol)`,
@@ -230,7 +256,7 @@ function printBanner(io: Io, s: { fault: string; node: string; host: string; dat
     ...s.notes.map((n) => `  note: ${n}`),
     '',
     'When the fault comes, the consecutive-5xx rule opens an incident and the collector restarts task api.',
-    `Watch incidents:  while sleep 2; do curl -s ${api}/api/incidents; echo; done`,
+    `Watch incidents:  while sleep 2; do curl -s ${auth} ${api}/api/incidents; echo; done`,
     "Prometheus: 'prometheus --config.file=alerts/prometheus/prometheus.yml' scrapes this (edgewatch start --help).",
     'Ctrl-C stops everything.',
     '',

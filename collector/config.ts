@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { alertmanagerInputConfigSchema } from './api/alertmanager-route.js';
 import { notifyConfigSchema } from './notify/notify-config.js';
 import { byteSize, hostPort, parseYamlConfig, readConfigFile } from '../common/config.js';
+import { ROLES } from './auth/roles.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -28,7 +29,7 @@ const forwardUser = z.strictObject({
 
 const forward = z
   .strictObject({
-    listen: hostPort.default({ host: '0.0.0.0', port: 24224 }),
+    listen: hostPort.default({ host: '127.0.0.1', port: 24224 }),
     sharedKey: z.string().min(1).optional(),
     selfHostname: z.string().min(1).default('edgewatch-collector'),
     users: z.array(forwardUser).default([]),
@@ -45,13 +46,13 @@ const forward = z
 const mqtt = z
   .strictObject({
     url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must be a URL like "mqtt://host:1883"').optional(),
-    embedded: z.strictObject({ listen: hostPort.default({ host: '0.0.0.0', port: 1883 }) }).optional(),
+    embedded: z.strictObject({ listen: hostPort.default({ host: '127.0.0.1', port: 1883 }) }).optional(),
     username: z.string().optional(),
     password: z.string().optional(),
     clientId: z.string().min(1).max(64).default('edgewatch-collector'),
   })
   .refine((m) => !(m.url && m.embedded), { message: 'set mqtt.url (an external broker) or mqtt.embedded (the built-in one), not both' })
-  .transform((m) => (m.url || m.embedded ? m : { ...m, embedded: { listen: { host: '0.0.0.0', port: 1883 } } }))
+  .transform((m) => (m.url || m.embedded ? m : { ...m, embedded: { listen: { host: '127.0.0.1', port: 1883 } } }))
   .prefault({});
 
 const retention = z
@@ -105,7 +106,29 @@ function pathsOf(c: z.output<typeof collectorConfigBase>): CollectorPaths {
 }
 
 const collectorConfigBase = z.strictObject({
-  http: z.strictObject({ listen: hostPort.default({ host: '0.0.0.0', port: 8080 }) }).prefault({}),
+  http: z
+    .strictObject({
+      listen: hostPort.default({ host: '127.0.0.1', port: 8080 }),
+      /** TLS and basic-auth users in Prometheus' web config format (`--web.config.file`). */
+      webConfigFile: z.string().min(1).optional(),
+      /** Roles of the web config's basic-auth users; a user not listed is a viewer. */
+      basicAuthRoles: z.record(z.string(), z.enum(ROLES)).default({}),
+      /** Require a viewer's credentials on /metrics as well. */
+      metricsAuth: z.boolean().default(false),
+      limits: z
+        .strictObject({
+          /** Commands each caller may send per minute (POST /api/commands), and at once. */
+          commandsPerMinute: z.number().min(0.1).default(60),
+          commandsBurst: z.number().int().min(1).default(20),
+          /** Requests waiting for a command's final ack at once, over all callers. */
+          maxWaitingCommands: z.number().int().min(1).default(200),
+          /** Failed logins per client address per minute, and at once, before it is refused with 429. */
+          loginFailuresPerMinute: z.number().min(0.1).default(10),
+          loginFailuresBurst: z.number().int().min(1).default(10),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   forward,
   mqtt,
   commands: z
@@ -118,6 +141,8 @@ const collectorConfigBase = z.strictObject({
     .prefault({}),
   nodes: z.strictObject({ leaseSeconds: z.number().min(1).default(30) }).prefault({}),
   rules: z.strictObject({ file: z.string().min(1).optional() }).prefault({}),
+  /** The fleet's desired tasks per node (what migration may move); also set with PUT /api/specs. */
+  desired: z.strictObject({ file: z.string().min(1).optional() }).prefault({}),
   remediation: z
     .strictObject({
       /** Record what would have been done ("would have restarted") without sending commands. */
@@ -136,6 +161,8 @@ const collectorConfigBase = z.strictObject({
         .refine((b) => b.closeShare <= b.openShare, { message: 'closeShare must be <= openShare', path: ['closeShare'] }),
       flap: z.strictObject({ maxIncidents: z.number().int().min(1).default(3), windowMinutes: z.number().min(1).default(30) }).prefault({}),
       migrationTimeoutSeconds: z.number().min(1).default(120),
+      /** New incidents opened per minute at most (an alert flood must not bury the real ones). */
+      maxNewIncidentsPerMinute: z.number().min(1).default(120),
     })
     .prefault({}),
   notify: notifyConfigSchema,

@@ -11,11 +11,11 @@ import { loadRulesFile } from '../common/rules/rule-file.js';
 import { RuleMetrics } from '../common/rules/rule-metrics.js';
 import { idOnlyTracer, type Tracer } from '../common/tracing.js';
 import { EmbeddedBroker } from './adapters/embedded-broker.js';
-import { alertmanagerRoutes } from './api/alertmanager-route.js';
-import { controlRoutes } from './api/control-routes.js';
-import { CollectorHttpServer } from './api/http-server.js';
-import { incidentRoutes } from './api/incident-routes.js';
-import { queryRoutes } from './api/query-routes.js';
+import { AuditLog } from './audit/audit-log.js';
+import { TokenStore } from './auth/token-store.js';
+import { loadDesiredFile } from './desired/desired-file.js';
+import { DesiredSpecs, syncDesiredFile } from './desired/desired-specs.js';
+import { parseTaskSpec } from '../protocol/task-spec.js';
 import type { CollectorConfig } from './config.js';
 import { CommandDispatcher } from './control/command-dispatcher.js';
 import { CommandLog } from './control/command-log.js';
@@ -27,6 +27,7 @@ import { storeEvidence } from './incidents/evidence.js';
 import { IncidentBook } from './incidents/incident-book.js';
 import { IncidentMetrics } from './incidents/incident-metrics.js';
 import { IncidentStore } from './incidents/incident-store.js';
+import { httpApi } from './main-api.js';
 import { ForwardServer } from './ingest/forward/forward-server.js';
 import { CollectorMetrics } from './metrics/collector-metrics.js';
 import { NodeHttpPost } from './notify/node-http-post.js';
@@ -115,6 +116,10 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   const nodes = new NodeRegistry(config.nodes.leaseSeconds * 1000);
   const epochs = new EpochStore(state);
   const commandLog = new CommandLog(state);
+  const tokens = new TokenStore(state, clock);
+  const desired = new DesiredSpecs(state, clock);
+  if (config.desired.file) syncDesiredFile(desired, loadDesiredFile(config.desired.file));
+  const audit = new AuditLog(state, clock);
   const controlMetrics = new ControlPlaneMetrics(registry, nodes);
   let writeInternal: ReturnType<typeof internalWriter> = async () => undefined;
   const dispatcher = new CommandDispatcher(
@@ -127,7 +132,14 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
       newId: () => randomUUID(),
       randomHex,
       logger: controlLog,
-      changed: commandTrail({ log: commandLog, metrics: controlMetrics, clock, logger: controlLog, writeInternal: (r) => writeInternal(r) }),
+      // the cloud records what it applies and releases: that, not a node's report, is what may move
+      sending(req) {
+        if (req.type === 'apply' && req.spec && req.task) {
+          const parsed = parseTaskSpec(req.spec);
+          if (parsed.ok) desired.set(req.node, parsed.spec, 'apply');
+        } else if (req.type === 'release' && req.task) desired.delete(req.node, req.task);
+      },
+      changed: commandTrail({ log: commandLog, audit, metrics: controlMetrics, clock, logger: controlLog, writeInternal: (r) => writeInternal(r) }),
     },
     { ttlMs: config.commands.ttlSeconds * 1000, ackTimeoutMs: config.commands.ackTimeoutSeconds * 1000, maxAttempts: config.commands.maxAttempts },
   );
@@ -165,6 +177,8 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
         whenFinal: (id) => dispatcher.whenFinal(id),
         node: (n) => nodes.get(n),
         nodes: () => nodes.list(),
+        desiredSpec: (n, t) => desired.get(n, t)?.spec,
+        desiredTasks: (n) => desired.list(n).map((d) => d.task),
         raiseEpoch: (n) => epochs.raise(n),
         forgetRule: (rule, key) => void engine.forget(rule, key),
         notify: (alerts) => notifier.notify(alerts),
@@ -219,26 +233,22 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   }, logger.child({ component: 'store' }));
   const forward = new ForwardServer(config.forward, { pipeline: ingest, metrics, clock, timers: clock, logger: logger.child({ component: 'forward' }) });
   let ready = false;
-  const http = new CollectorHttpServer(
-    config.http.listen,
-    [
-      incidentRoutes(book, incidents),
-      alertmanagerRoutes({
-        onAlerts: (signals) => detect({ signals }),
-        clock,
-        registry,
-        logger: logger.child({ component: 'alertmanager' }),
-        ...(config.alertmanager.bearerToken ? { bearerToken: config.alertmanager.bearerToken } : {}),
-        ...(config.alertmanager.secret ? { secret: config.alertmanager.secret } : {}),
-        maxBodyBytes: config.alertmanager.maxBodyBytes,
-      }),
-      queryRoutes(store, clock),
-      controlRoutes({ nodes, dispatcher, commandLog }),
-    ],
+  const http = httpApi(config, {
+    store,
+    book,
+    incidents,
+    nodes,
+    dispatcher,
+    commandLog,
+    tokens,
+    audit,
+    desired,
+    onAlerts: (signals) => detect({ signals }),
+    ready: () => (ready ? { ok: true } : { ok: false, reason: 'starting' }),
     registry,
-    () => (ready ? { ok: true } : { ok: false, reason: 'starting' }),
-    logger.child({ component: 'http' }),
-  );
+    clock,
+    logger,
+  });
   const files: Component = {
     name: 'store',
     start() {},

@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   EW_BACKTEST_INPUT: { retryable: false, meaning: 'a backtest input file cannot be read as timestamp,value rows' },
   EW_UNKNOWN_TASK: { retryable: false, meaning: 'no task of that name runs on the node' },
   EW_NO_VERSION: { retryable: false, meaning: 'a rollback has no earlier version to go to' },
+  EW_INSECURE_LISTEN: { retryable: false, meaning: 'a listener would be reachable from other machines without credentials' },
   EW_FORWARD_REJECTED: { retryable: false, meaning: 'the forward input refused a frame or a connection (the reason says which limit)' },
   EW_WEBHOOK_TIMEOUT: { retryable: true, meaning: 'a webhook receiver did not answer in time' },
   EW_WEBHOOK_UNREACHABLE: { retryable: true, meaning: 'a webhook receiver could not be reached' },

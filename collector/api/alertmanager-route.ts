@@ -1,5 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { Router, type Request, type Response } from 'express';
 import { Counter, type Registry } from 'prom-client';
 import { z } from 'zod';
@@ -10,6 +8,10 @@ import type { Logger } from '../../common/logger.js';
 import { alertWebhookSchema, type AlertWebhookBody } from '../../protocol/alert-webhook.js';
 import { secretString } from '../notify/notify-config.js';
 import { SIGNATURE_HEADER, verifySignature } from '../notify/webhook-signature.js';
+import { KeyedRate } from '../../common/keyed-rate.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { clientOf, principalOf, type ApiAccess } from './access.js';
+import { BodyRefusal, checkBodyHeaders, parseJsonObject, readBody } from './json-body.js';
 import type { AlertSignal } from '../../common/rules/signals.js';
 
 /** Where Alertmanager's webhook_configs point (DESIGN.md, "HTTP API of the collector"). */
@@ -23,12 +25,16 @@ export const alertmanagerInputConfigSchema = z
     /** HMAC key of X-Edgewatch-Signature (edgewatch senders; Alertmanager itself does not sign). */
     secret: secretString.optional(),
     maxBodyBytes: byteSize.default(4 * 1024 * 1024),
+    /** Alerts one webhook body may carry (Alertmanager's `max_alerts`); more is a 413. */
+    maxAlertsPerRequest: z.number().int().min(1).default(1000),
+    /** Alerts each caller may post per minute; more is a 429, which Alertmanager retries. */
+    alertsPerMinute: z.number().min(1).default(6000),
   })
   .prefault({});
 export type AlertmanagerInputConfig = z.output<typeof alertmanagerInputConfigSchema>;
 
 /** How a POST /api/alertmanager ended: the `result` label of edgewatch_collector_alertmanager_received_total. */
-export const RECEIVE_RESULTS = ['accepted', 'bad_json', 'bad_schema', 'too_large', 'unauthorized', 'failed'] as const;
+export const RECEIVE_RESULTS = ['accepted', 'bad_json', 'bad_schema', 'too_large', 'unauthorized', 'rate_limited', 'failed'] as const;
 type ReceiveResult = (typeof RECEIVE_RESULTS)[number];
 
 /** What the route needs: where accepted alerts go, the clock for `at` and signature age, and optional auth. */
@@ -38,10 +44,15 @@ export interface AlertmanagerRouteOptions {
   clock: Clock;
   registry: Registry;
   logger: Logger;
-  bearerToken?: string;
+  /** Access control (the collector's API): the caller needs the alertmanager role. Absent, the route is open. */
+  access?: ApiAccess;
+  audit?: AuditLog;
   secret?: string;
   /** Largest body accepted (default 4 MiB); larger is a 413. */
   maxBodyBytes?: number;
+  /** Alerts one body may carry (default 1000) and each caller may post per minute (default 6000). */
+  maxAlertsPerRequest?: number;
+  alertsPerMinute?: number;
 }
 
 class Refusal {
@@ -49,12 +60,12 @@ class Refusal {
     readonly status: number,
     readonly result: ReceiveResult,
     readonly message: string,
+    readonly retryAfterSeconds?: number,
   ) {}
 }
 
-const ERROR_CODES: Record<number, string> = { 400: 'bad_request', 401: 'unauthorized', 413: 'too_large', 500: 'internal' };
+const ERROR_CODES: Record<number, string> = { 400: 'bad_request', 401: 'unauthorized', 413: 'too_large', 415: 'unsupported_media_type', 429: 'too_many_requests', 500: 'internal' };
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** The alerts of a v4 body as rule-engine signals, all observed at `nowMs`. */
 export function alertSignals(body: AlertWebhookBody, nowMs: number): AlertSignal[] {
@@ -69,21 +80,6 @@ export function alertSignals(body: AlertWebhookBody, nowMs: number): AlertSignal
   }));
 }
 
-/** Reads at most `limit` bytes; undefined when the body is larger (the rest is drained, not kept). */
-function readBody(req: Readable, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-      else resolve(undefined);
-    });
-    req.on('end', () => resolve(size <= limit ? Buffer.concat(chunks) : undefined));
-    req.on('error', reject);
-  });
-}
-
 /**
  * POST /api/alertmanager: the Alertmanager v4 webhook in. Auth is checked and the body size capped before
  * anything is parsed; then JSON, then the schema. Mount it before any body parser: it reads the raw bytes
@@ -91,7 +87,8 @@ function readBody(req: Readable, limit: number): Promise<Buffer | undefined> {
  */
 export function alertmanagerRoutes(options: AlertmanagerRouteOptions): Router {
   const limit = options.maxBodyBytes ?? 4 * 1024 * 1024;
-  const tokenDigest = options.bearerToken ? digest(options.bearerToken) : undefined;
+  const maxAlerts = options.maxAlertsPerRequest ?? 1000;
+  const perCaller = new KeyedRate(options.alertsPerMinute ?? 6000, options.alertsPerMinute ?? 6000);
   const received = new Counter({
     name: 'edgewatch_collector_alertmanager_received_total',
     help: 'Alertmanager webhook requests on POST /api/alertmanager, by result.',
@@ -100,13 +97,13 @@ export function alertmanagerRoutes(options: AlertmanagerRouteOptions): Router {
   });
   for (const result of RECEIVE_RESULTS) received.inc({ result }, 0);
 
-  async function accept(req: Request): Promise<AlertSignal[]> {
-    if (tokenDigest) {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-      // Digests have equal length whatever was sent, so the comparison is constant-time.
-      if (!m || !timingSafeEqual(digest(m[1]!), tokenDigest)) throw new Refusal(401, 'unauthorized', 'missing or wrong bearer token');
+  async function accept(req: Request, caller: string): Promise<AlertSignal[]> {
+    try {
+      checkBodyHeaders(req, limit);
+    } catch (err) {
+      if (err instanceof BodyRefusal) throw new Refusal(err.status, err.status === 413 ? 'too_large' : 'bad_json', err.message);
+      throw err;
     }
-    if (Number(req.get('content-length') ?? 0) > limit) throw new Refusal(413, 'too_large', `body larger than ${limit} bytes`);
     if (req.readableEnded) throw new Refusal(500, 'failed', 'the request body was consumed before this route; mount alertmanagerRoutes before body parsers');
     const raw = await readBody(req, limit);
     if (!raw) throw new Refusal(413, 'too_large', `body larger than ${limit} bytes`);
@@ -114,33 +111,43 @@ export function alertmanagerRoutes(options: AlertmanagerRouteOptions): Router {
       const v = verifySignature(options.secret, req.get(SIGNATURE_HEADER), raw, options.clock.now());
       if (!v.ok) throw new Refusal(401, 'unauthorized', `${SIGNATURE_HEADER} ${v.reason === 'missing' ? 'missing' : `refused (${v.reason})`}`);
     }
-    let json: unknown;
+    let json: Record<string, unknown>;
     try {
-      json = JSON.parse(raw.toString('utf8'));
+      json = parseJsonObject(raw.toString('utf8'), 32);
     } catch (err) {
-      throw new Refusal(400, 'bad_json', `body is not JSON: ${errorMessage(err)}`);
+      throw new Refusal(400, 'bad_json', errorMessage(err));
     }
+    const count = Array.isArray((json as { alerts?: unknown }).alerts) ? (json as { alerts: unknown[] }).alerts.length : 0;
+    if (count > maxAlerts) throw new Refusal(413, 'too_large', `${count} alerts in one body, at most ${maxAlerts} (alertmanager.maxAlertsPerRequest; or set max_alerts in Alertmanager's webhook_config)`);
     const parsed = alertWebhookSchema.safeParse(json);
     if (!parsed.success) throw new Refusal(400, 'bad_schema', `not an Alertmanager v4 webhook body: ${formatIssues(parsed.error).join('; ')}`);
+    const wait = perCaller.take(caller, options.clock.now(), parsed.data.alerts.length);
+    if (wait > 0) throw new Refusal(429, 'rate_limited', `${caller} may post ${options.alertsPerMinute ?? 6000} alerts a minute (alertmanager.alertsPerMinute): retry in ${wait} s`, wait);
     return alertSignals(parsed.data, options.clock.now());
   }
 
   const refuse = (res: Response, r: Refusal) => {
     received.inc({ result: r.result });
     options.logger.warn('alertmanager webhook refused', { status: r.status, reason: r.result, message: r.message });
-    if (r.status === 401) res.set('WWW-Authenticate', tokenDigest ? 'Bearer' : 'Signature');
+    if (r.status === 401) res.set('WWW-Authenticate', 'Signature');
     if (r.status === 413) res.set('Connection', 'close');
+    if (r.retryAfterSeconds !== undefined) res.set('Retry-After', String(r.retryAfterSeconds));
     res.status(r.status).json({ error: ERROR_CODES[r.status] ?? 'error', message: r.message });
   };
 
   const router = Router();
   router.post(ALERTMANAGER_PATH, async (req, res) => {
+    if (options.access && !options.access.allowed(res, 'alertmanager', `POST ${ALERTMANAGER_PATH}`)) return;
+    const who = options.access ? principalOf(res) : undefined;
+    const audit = (outcome: string, alerts?: number) =>
+      options.audit?.record({ who: who?.name ?? 'anonymous', ...(who ? { role: who.role } : {}), source: clientOf(req), action: 'alertmanager.webhook', outcome, ...(alerts !== undefined ? { detail: { alerts } } : {}) });
     let signals: AlertSignal[];
     try {
-      signals = await accept(req);
+      signals = await accept(req, who?.name ?? 'anonymous');
     } catch (err) {
-      if (err instanceof Refusal) return refuse(res, err);
-      return refuse(res, new Refusal(400, 'bad_json', `cannot read the body: ${errorMessage(err)}`));
+      const r = err instanceof Refusal ? err : new Refusal(400, 'bad_json', `cannot read the body: ${errorMessage(err)}`);
+      audit(r.result);
+      return refuse(res, r);
     }
     try {
       await options.onAlerts(signals);
@@ -150,6 +157,7 @@ export function alertmanagerRoutes(options: AlertmanagerRouteOptions): Router {
       return void res.status(500).json({ error: 'internal', message: `alerts not taken: ${errorMessage(err)}` });
     }
     received.inc({ result: 'accepted' });
+    audit('accepted', signals.length);
     res.status(200).json({ status: 'ok', alerts: signals.length });
   });
   return router;

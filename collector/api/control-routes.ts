@@ -1,11 +1,18 @@
-import express, { Router, type Response } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
+import type { Clock } from '../../common/clock.js';
 import { formatIssues } from '../../common/config.js';
+import { KeyedRate } from '../../common/keyed-rate.js';
 import { COMMAND_TYPES } from '../../protocol/commands.js';
 import { NAME_PATTERN } from '../../protocol/log-record.js';
+import type { TaskStatusWire } from '../../protocol/telemetry.js';
 import type { CommandDispatcher, CommandRecord } from '../control/command-dispatcher.js';
 import type { CommandLog } from '../control/command-log.js';
 import type { NodeRegistry, NodeState } from '../control/node-registry.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { roleForCommand } from '../auth/roles.js';
+import { clientOf, principalOf, type ApiAccess } from './access.js';
+import { readJsonObject } from './json-body.js';
 
 const commandBody = z.strictObject({
   node: z.string().regex(NAME_PATTERN, 'must be a node name'),
@@ -26,6 +33,14 @@ function iso(ms: number | undefined): string | null {
   return ms === undefined ? null : new Date(ms).toISOString();
 }
 
+/** A reported task with every literal env value redacted (exporters already do; this holds for older ones too). */
+function redactTaskEnv(t: TaskStatusWire): TaskStatusWire {
+  const env = t.spec?.env;
+  if (!env || typeof env !== 'object') return t;
+  const redacted = Object.fromEntries(Object.entries(env as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'object' && v !== null && 'valueFrom' in v ? v : { redacted: true }]));
+  return { ...t, spec: { ...t.spec, env: redacted } };
+}
+
 /** The public view of a node (GET /api/nodes). */
 export function nodeView(n: NodeState, diagnosis: string) {
   return {
@@ -40,7 +55,7 @@ export function nodeView(n: NodeState, diagnosis: string) {
     linkLatencyMs: n.linkLatencyMs ?? null,
     load: n.load ?? null,
     labels: n.labels,
-    tasks: [...n.tasks.values()],
+    tasks: [...n.tasks.values()].map(redactTaskEnv),
   };
 }
 
@@ -61,37 +76,81 @@ export function commandView(r: CommandRecord) {
     traceId: r.traceparent.split('-')[1],
     attempts: r.attempts,
     acks: r.acks,
+    requestedBy: r.requestedBy ?? null,
   };
 }
 
+/** What the control routes use. */
+export interface ControlRouteDeps {
+  nodes: NodeRegistry;
+  dispatcher: CommandDispatcher;
+  commandLog: CommandLog;
+  access: ApiAccess;
+  audit: AuditLog;
+  clock: Clock;
+  limits: { commandsPerMinute: number; commandsBurst: number; maxWaitingCommands: number };
+}
+
+/** Largest POST /api/commands body (an `apply` carries a task spec). */
+const COMMAND_BODY_BYTES = 256 * 1024;
+
 /** GET /api/nodes, POST /api/commands (on-call's manual "restart this now"), GET /api/commands/{id}. */
-export function controlRoutes(control: { nodes: NodeRegistry; dispatcher: CommandDispatcher; commandLog: CommandLog }): Router {
+export function controlRoutes(d: ControlRouteDeps): Router {
   const router = Router();
+  const perCaller = new KeyedRate(d.limits.commandsPerMinute, d.limits.commandsBurst);
+  let waiting = 0;
   router.get('/api/nodes', (_req, res) => {
-    send(res, 200, { nodes: control.nodes.list().map((n) => nodeView(n, control.nodes.diagnosis(n))) });
+    send(res, 200, { nodes: d.nodes.list().map((n) => nodeView(n, d.nodes.diagnosis(n))) });
   });
-  router.post('/api/commands', express.json({ limit: '256kb' }), async (req, res) => {
-    const parsed = commandBody.safeParse(req.body ?? {});
+  router.post('/api/commands', async (req, res, next) => {
+    if (!d.access.allowed(res, 'operator', 'POST /api/commands')) return;
+    const who = principalOf(res);
+    const source = clientOf(req);
+    let body: Record<string, unknown>;
+    try {
+      body = await readJsonObject(req, COMMAND_BODY_BYTES);
+    } catch (err) {
+      return next(err);
+    }
+    const parsed = commandBody.safeParse(body);
     if (!parsed.success) return send(res, 400, { error: 'bad_request', message: formatIssues(parsed.error).join('; ') });
     const b = parsed.data;
+    const target = `${b.node}${b.task ? `/${b.task}` : ''}`;
+    const audit = (outcome: string, detail?: Record<string, unknown>) => d.audit.record({ who: who.name, role: who.role, source, action: `command.${b.type}`, target, outcome, ...(detail ? { detail } : {}) });
+    const needed = roleForCommand(b.type);
+    if (!d.access.allowed(res, needed, b.type)) return audit('forbidden');
     if (b.type !== 'snapshot' && b.type !== 'apply' && !b.task) return send(res, 400, { error: 'bad_request', message: `task: required for ${b.type}` });
     if (b.type === 'apply' && !b.spec) return send(res, 400, { error: 'bad_request', message: 'spec: required for apply (a task spec as in the exporter config)' });
+    const wait = perCaller.take(who.name, d.clock.now());
+    if (wait > 0 || (b.wait && waiting >= d.limits.maxWaitingCommands)) {
+      d.access.refused('rate_limited');
+      audit('rate_limited');
+      res.set('Retry-After', String(Math.max(1, wait)));
+      return send(res, 429, { error: 'too_many_requests', message: wait > 0 ? `${who.name} may send ${d.limits.commandsPerMinute} commands a minute (http.limits.commandsPerMinute): retry in ${wait} s` : 'too many requests are waiting for command results: retry shortly, or send with "wait": false' });
+    }
     const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined;
-    const record = control.dispatcher.send({
+    const record = d.dispatcher.send({
       node: b.node,
       type: b.type,
+      requestedBy: who.name,
       ...(b.task !== undefined ? { task: b.task } : {}),
       ...(b.version !== undefined ? { version: b.version } : {}),
       ...(b.spec !== undefined ? { spec: b.spec } : {}),
       ...(traceparent ? { traceparent } : {}),
     });
+    audit('issued', { commandId: record.id });
     if (!b.wait) return send(res, 202, commandView(record));
-    const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), b.timeoutSeconds * 1000).unref());
-    const final = await Promise.race([control.dispatcher.whenFinal(record.id), timeout]);
+    waiting++;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), b.timeoutSeconds * 1000)));
+    const final = await Promise.race([d.dispatcher.whenFinal(record.id), timeout]).finally(() => {
+      waiting--;
+      clearTimeout(timer);
+    });
     send(res, final ? 200 : 202, commandView(final ?? record));
   });
   router.get('/api/commands/:id', (req, res) => {
-    const r = control.dispatcher.get(req.params.id) ?? control.commandLog.get(req.params.id);
+    const r = d.dispatcher.get(req.params.id) ?? d.commandLog.get(req.params.id);
     if (!r) return send(res, 404, { error: 'not_found', message: `no command ${req.params.id}` });
     send(res, 200, commandView(r));
   });

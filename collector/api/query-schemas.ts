@@ -5,22 +5,32 @@ import { normalizeTraceId } from '../../protocol/trace-id.js';
 const RELATIVE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** A point in time from a query string: epoch ms, RFC 3339, or a duration ago ("15m", "2h"); undefined when unreadable. */
+/** The latest instant a query may name: 9999-12-31T23:59:59.999Z. */
+const MAX_INSTANT_MS = 253_402_300_799_999;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * A point in time from a query string: epoch ms, RFC 3339, or a duration ago ("15m", "2h"); undefined
+ * when unreadable or outside 1970..9999 (a negative or far-out time is a mistake, not a query).
+ */
 export function parseInstant(value: string, nowMs: number): number | undefined {
-  if (/^\d{1,16}$/.test(value)) return Number(value);
+  let ms: number;
   const rel = RELATIVE.exec(value);
-  if (rel) return nowMs - Number(rel[1]) * UNIT_MS[rel[2]!]!;
-  const parsed = Date.parse(value);
-  return Number.isNaN(parsed) ? undefined : parsed;
+  if (/^\d{1,16}$/.test(value)) ms = Number(value);
+  else if (rel) ms = nowMs - Number(rel[1]) * UNIT_MS[rel[2]!]!;
+  else if (RFC3339.test(value)) ms = Date.parse(value);
+  else return undefined;
+  return Number.isFinite(ms) && ms >= 0 && ms <= MAX_INSTANT_MS ? ms : undefined;
 }
 
-const instant = (nowMs: number) =>
+/** A query parameter naming an instant (see {@link parseInstant}). */
+export const instant = (nowMs: number) =>
   z
     .string()
     .transform((v, ctx) => {
       const ms = parseInstant(v, nowMs);
       if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `must be epoch milliseconds, an RFC 3339 time or a duration ago like "15m", got ${JSON.stringify(v)}` });
+        ctx.addIssue({ code: 'custom', message: `must be epoch milliseconds, an RFC 3339 time (1970 to 9999) or a duration ago like "15m", got ${JSON.stringify(v)}` });
         return z.NEVER;
       }
       return ms;

@@ -15,6 +15,8 @@ export interface CommandRequest {
   version?: string;
   /** W3C traceparent of the incident or request this command belongs to; a new trace when absent. */
   traceparent?: string;
+  /** Who asked: an API caller's token or user name, or `remediation` with the incident. */
+  requestedBy?: string;
 }
 
 export type CommandStatus = 'pending' | 'accepted' | 'done' | 'failed' | 'rejected' | 'timeout';
@@ -35,6 +37,7 @@ export interface CommandRecord {
   attempts: number;
   acks: Ack[];
   finishedAt?: number;
+  requestedBy?: string;
 }
 
 /** Dispatcher collaborators. */
@@ -49,6 +52,8 @@ export interface DispatcherDeps {
   logger: Logger;
   /** Status changes, for persistence, metrics and the trace log. */
   changed(record: CommandRecord): void;
+  /** Told of every command before it is signed: the cloud records what it applies and releases. */
+  sending?(req: CommandRequest): void;
 }
 
 export interface DispatcherOptions {
@@ -78,6 +83,7 @@ export class CommandDispatcher {
 
   /** Signs and sends a command; the returned record is updated as acks arrive. */
   send(req: CommandRequest): CommandRecord {
+    this.deps.sending?.(req);
     const now = this.deps.clock.now();
     // the caller's span (a remediation step, an operator's request) is the edge action's parent
     const parent = parseTraceparent(req.traceparent);
@@ -108,6 +114,7 @@ export class CommandDispatcher {
       acks: [],
       ...(req.task !== undefined ? { task: req.task } : {}),
       ...(req.version !== undefined ? { version: req.version } : {}),
+      ...(req.requestedBy !== undefined ? { requestedBy: req.requestedBy } : {}),
     };
     this.records.set(cmd.id, record);
     this.signed.set(cmd.id, cmd);

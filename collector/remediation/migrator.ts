@@ -83,14 +83,14 @@ export class Migrator {
 
   start(i: Incident, now: number, done: Done): void {
     const source = i.labels.node!;
-    const sourceState = this.ports.node(source);
-    const tasks = i.labels.task ? [i.labels.task] : [...(sourceState?.tasks.keys() ?? [])];
-    if (tasks.length === 0) return done(false, now, `no tasks known on ${source} to move`);
+    const tasks = i.labels.task ? [i.labels.task] : this.ports.desiredTasks(source);
+    if (tasks.length === 0) return done(false, now, `no desired tasks recorded for ${source} to move (desired.file or PUT /api/specs)`);
     const m: Migration = { incident: i, source, moves: [], deadline: now + this.timeoutMs, done, finished: false };
     const taken = new Map<string, number>();
     for (const task of tasks) {
-      const spec = sourceState?.tasks.get(task)?.spec as { nodeSelector?: Record<string, string>; tolerations?: never[]; resources?: { limits?: { memory?: number } } } | undefined;
-      if (!spec) return this.fail(m, now, `the spec of ${task} on ${source} is unknown (no state report yet)`);
+      // only a spec the cloud recorded is ever applied elsewhere: what a node reports is status, not intent
+      const spec = this.ports.desiredSpec(source, task);
+      if (!spec) return this.fail(m, now, `no desired spec recorded for ${task} on ${source}: declare it (desired.file or PUT /api/specs/${source}/${task}) to let it move`);
       const cands = this.ports.nodes().map((n) => {
         const c = candidate(n);
         c.tasks += taken.get(n.node) ?? 0;
@@ -111,7 +111,7 @@ export class Migrator {
       }
       taken.set(best.node, (taken.get(best.node) ?? 0) + 1);
       const span = this.ports.stepSpan('remediation.migrate', i);
-      const cmd = this.ports.send({ node: best.node, type: 'apply', task, spec: spec as Record<string, unknown>, traceparent: span.traceparent });
+      const cmd = this.ports.send({ node: best.node, type: 'apply', task, spec: spec as Record<string, unknown>, traceparent: span.traceparent, requestedBy: `remediation (migration, incident ${i.id})` });
       const action: IncidentAction = { type: 'migrate', node: source, task, target: best.node, commandId: cmd.id, issuedAt: now, result: 'pending' };
       i.actions.push(action);
       const move: Move = { task, target: best.node, action, applied: false };
@@ -152,7 +152,7 @@ export class Migrator {
       if (stale.state !== 'stopped' && now - f.lastSent >= 10_000) {
         f.lastSent = now;
         this.logger.warn('fenced node is back with a stale copy: releasing it', { node: f.node, task: f.task });
-        this.ports.send({ node: f.node, type: 'release', task: f.task });
+        this.ports.send({ node: f.node, type: 'release', task: f.task, requestedBy: 'remediation (fence)' });
       }
     }
   }
@@ -162,7 +162,7 @@ export class Migrator {
     if (!online) this.ports.raiseEpoch(m.source); // its old commands are void; the release below carries the new epoch
     for (const mv of m.moves) {
       const span = this.ports.stepSpan('remediation.release', m.incident);
-      const cmd = this.ports.send({ node: m.source, type: 'release', task: mv.task, traceparent: span.traceparent });
+      const cmd = this.ports.send({ node: m.source, type: 'release', task: mv.task, traceparent: span.traceparent, requestedBy: `remediation (migration, incident ${m.incident.id})` });
       const action: IncidentAction = { type: 'release', node: m.source, task: mv.task, commandId: cmd.id, issuedAt: now, result: 'pending', reason: online ? 'make-before-break: the copy on the target runs' : 'fenced: the source is unreachable; it stops its copy when it comes back' };
       m.incident.actions.push(action);
       this.ports.whenFinal(cmd.id).then((rec) => {

@@ -2,6 +2,7 @@ import type { CommandRecord, CommandRequest } from '../control/command-dispatche
 import type { NodeState } from '../control/node-registry.js';
 import type { Incident } from '../incidents/incident.js';
 import type { AlertStateInput } from '../notify/alert-state.js';
+import type { TaskSpec } from '../../protocol/task-spec.js';
 
 /** Everything remediation does to the outside world, behind one small interface (tests use fakes). */
 export interface RemediationPorts {
@@ -10,6 +11,10 @@ export interface RemediationPorts {
   /** Resolves when the command is done, failed, rejected or timed out. */
   whenFinal(id: string): Promise<CommandRecord>;
   node(name: string): NodeState | undefined;
+  /** The spec the cloud recorded for a task on a node (never one a node reported). */
+  desiredSpec(node: string, task: string): TaskSpec | undefined;
+  /** The tasks the cloud recorded for a node. */
+  desiredTasks(node: string): string[];
   nodes(): NodeState[];
   /** Fences a node: commands from older epochs are refused by it from now on. */
   raiseEpoch(node: string): number;

@@ -119,7 +119,7 @@ export class Remediator {
         return;
       }
       const span = this.ports.stepSpan(`remediation.${action}`, i);
-      const cmd = this.ports.send({ node, type: action, task: task!, traceparent: span.traceparent });
+      const cmd = this.ports.send({ node, type: action, task: task!, traceparent: span.traceparent, requestedBy: `remediation (${i.rule}, incident ${i.id})` });
       const step: IncidentAction = { type: action, node, task: task!, commandId: cmd.id, issuedAt: now, result: 'pending' };
       this.record(i, step, now);
       this.ports.whenFinal(cmd.id).then(

@@ -27,10 +27,40 @@ CREATE TABLE IF NOT EXISTS incidents (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS incidents_by_fingerprint ON incidents (fingerprint, status);
 CREATE INDEX IF NOT EXISTS incidents_by_started ON incidents (started_ms);
+CREATE TABLE IF NOT EXISTS api_tokens (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  digest BLOB NOT NULL,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER,
+  last_used_ms INTEGER
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS desired_specs (
+  node TEXT NOT NULL,
+  task TEXT NOT NULL,
+  version TEXT NOT NULL,
+  source TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  spec TEXT NOT NULL,
+  PRIMARY KEY (node, task)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms INTEGER NOT NULL,
+  who TEXT NOT NULL,
+  role TEXT,
+  source TEXT,
+  action TEXT NOT NULL,
+  target TEXT,
+  outcome TEXT NOT NULL,
+  detail TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit (at_ms);
 `;
 
 /**
- * The collector's own state (fencing epochs, commands, incidents) in a small SQLite file beside the log
+ * The collector's own state (fencing epochs, commands, incidents, API tokens, the audit log) in a small SQLite file beside the log
  * store, so a collector restart loses none of it. Writes are tiny and rare next to log ingest.
  */
 export class StateDb {

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as TlsServerOptions } from 'node:https';
 import express, { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { HostPort } from '../config.js';
@@ -38,17 +39,20 @@ export function operationalRoutes(o: OperationalOptions): Router {
   return router;
 }
 
-/** Listens on `http.listen`, failing with a message that names the key when the address is taken. */
-export async function listenHttp(app: express.Express, listen: HostPort, logger: Logger, paths: string[]): Promise<Server> {
+/**
+ * Listens on `http.listen` (HTTPS when `tls` is given), failing with a message that names the key when
+ * the address is taken.
+ */
+export async function listenHttp(app: express.Express, listen: HostPort, logger: Logger, paths: string[], tls?: TlsServerOptions): Promise<Server> {
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(listen.port, listen.host);
+    const s: Server = tls ? createHttpsServer(tls, app).listen(listen.port, listen.host) : app.listen(listen.port, listen.host);
     s.once('listening', () => resolve(s));
     s.once('error', (err: NodeJS.ErrnoException) =>
       reject(new Error(`cannot listen on ${listen.host}:${listen.port} (http.listen): ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`)),
     );
   });
   const addr = server.address();
-  logger.info('http listening', { address: `${listen.host}:${typeof addr === 'object' && addr ? addr.port : listen.port}`, paths });
+  logger.info(tls ? 'https listening' : 'http listening', { address: `${listen.host}:${typeof addr === 'object' && addr ? addr.port : listen.port}`, paths });
   return server;
 }
 

@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { errorMessage } from '../../common/errors.js';
 import type { TaskSpec } from '../config.js';
+import { resolveTaskEnv } from './task-env.js';
 import type { ProbeCheck, ProbeResult } from '../supervisor/liveness.js';
 
 type Probe = NonNullable<TaskSpec['livenessProbe']>;
@@ -44,10 +46,16 @@ function tcpCheck(p: NonNullable<Probe['tcpSocket']>): ProbeCheck {
 }
 
 /** exec: exit code 0 within the timeout is a success; the command is killed at the timeout. */
-function execCheck(p: NonNullable<Probe['exec']>, env: Record<string, string>, cwd: string | undefined): ProbeCheck {
+function execCheck(p: NonNullable<Probe['exec']>, task: Pick<TaskSpec, 'env' | 'envFile'>, cwd: string | undefined): ProbeCheck {
   return (timeoutMs) =>
     new Promise<ProbeResult>((resolve) => {
       const [file, ...args] = p.command;
+      let env: Record<string, string>;
+      try {
+        env = resolveTaskEnv(task.env, task.envFile);
+      } catch (err) {
+        return resolve({ ok: false, message: `exec ${file}: ${errorMessage(err)}` });
+      }
       const child = spawn(file!, args, { env: { ...process.env, ...env }, cwd, stdio: 'ignore' });
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       child.once('error', (err) => {
@@ -68,6 +76,6 @@ export function probeCheckFor(spec: TaskSpec): ProbeCheck | undefined {
   if (!p) return undefined;
   if (p.httpGet) return httpCheck(p.httpGet);
   if (p.tcpSocket) return tcpCheck(p.tcpSocket);
-  if (p.exec) return execCheck(p.exec, spec.env, spec.cwd);
+  if (p.exec) return execCheck(p.exec, spec, spec.cwd);
   return undefined;
 }

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { errorMessage } from '../../common/errors.js';
 import type { Launcher, LaunchSpec, ProcessHooks, TaskProcess } from '../supervisor/launcher.js';
+import { resolveTaskEnv } from './task-env.js';
 
 /**
  * Launches tasks with child_process.spawn in their own process group (detached), so a stop reaches a
@@ -15,9 +17,17 @@ export function spawnLauncher(baseEnv: NodeJS.ProcessEnv): Launcher {
         hooks.onExit(error === undefined ? { code, signal } : { code, signal, error });
       };
       const [file, ...args] = spec.command;
+      let env: Record<string, string>;
+      try {
+        env = resolveTaskEnv(spec.env, spec.envFile);
+      } catch (err) {
+        // reported like a binary that cannot start: the runner backs off and retries
+        setImmediate(() => finish(127, null, `cannot start ${file}: ${errorMessage(err)}`));
+        return { pid: undefined, kill() {} };
+      }
       const child = spawn(file!, args, {
         cwd: spec.cwd,
-        env: { ...baseEnv, ...spec.env },
+        env: { ...baseEnv, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       });

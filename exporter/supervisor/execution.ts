@@ -2,7 +2,7 @@ import type { Clock, TimerHandle, Timers } from '../../common/clock.js';
 import type { TaskSpec } from '../config.js';
 import { LineSplitter } from '../logs/line-splitter.js';
 import type { ExitOutcome, RestartReason } from '../../protocol/task-states.js';
-import type { Launcher, OutputStream, ProcessExit, ProcessSampler, TaskProcess } from './launcher.js';
+import type { Launcher, LaunchSpec, OutputStream, ProcessExit, ProcessSampler, TaskProcess } from './launcher.js';
 import { LivenessMonitor, type ProbeCheck } from './liveness.js';
 
 /** Why the supervisor ended a process itself. */
@@ -80,8 +80,9 @@ export class Execution {
       stdout: new LineSplitter(max, (l) => hooks.lines.line('stdout', l), () => hooks.lines.truncated()),
       stderr: new LineSplitter(max, (l) => hooks.lines.line('stderr', l), () => hooks.lines.truncated()),
     };
-    const launch = { command: spec.command, env: { ...spec.env, ...env } } as { command: string[]; env: Record<string, string>; cwd?: string };
+    const launch: LaunchSpec = { command: spec.command, env: { ...spec.env, ...env } };
     if (spec.cwd) launch.cwd = spec.cwd;
+    if (spec.envFile) launch.envFile = spec.envFile;
     this.process = deps.launcher.launch(launch, {
       onChunk: (stream, chunk) => this.splitters[stream].push(chunk),
       onExit: (exit) => this.onExit(exit),

@@ -1,3 +1,5 @@
+import type { EnvValue } from '../../protocol/task-spec.js';
+
 /** What a launched task process looks like to the supervisor; the child_process adapter implements it. */
 export interface TaskProcess {
   readonly pid: number | undefined;
@@ -23,7 +25,9 @@ export interface ProcessHooks {
 /** What to run. */
 export interface LaunchSpec {
   command: string[];
-  env: Record<string, string>;
+  /** Literals, and secrets the launcher reads on the node. */
+  env: Record<string, EnvValue>;
+  envFile?: string;
   cwd?: string;
 }
 

@@ -4,6 +4,7 @@ import { EdgewatchError } from '../../common/errors.js';
 import { errorOnChange } from '../../common/logger.js';
 import type { TaskSpec } from '../config.js';
 import type { TaskHistory } from './history.js';
+import { redactEnv } from './task-env.js';
 import { JobRunner, type Scheduler } from './job-runner.js';
 import type { RunnerDeps, TaskStatus } from './runner.js';
 import { TaskRunner } from './task-runner.js';
@@ -90,7 +91,9 @@ export class Supervisor {
     return this.list().map((s) => {
       const spec = this.runners.get(s.name)!.spec;
       const limit = spec.resources.limits.memory;
-      return { ...s, labels: spec.labels, spec: spec as unknown as Record<string, unknown>, ...(limit !== undefined ? { memoryLimitBytes: limit } : {}) };
+      // env values never leave the node: names are reported, values redacted
+      const reported = { ...spec, env: redactEnv(spec.env) } as unknown as Record<string, unknown>;
+      return { ...s, labels: spec.labels, spec: reported, ...(limit !== undefined ? { memoryLimitBytes: limit } : {}) };
     });
   }
 

@@ -47,6 +47,8 @@ describe('migration of a lost node', () => {
     if (skip) return;
     const keys = commandKeys(tmp.dir);
     writeFileSync(join(tmp.dir, 'rules.yml'), RULES);
+    // the cloud's record of what runs on a: migration applies this, never what a reports
+    writeFileSync(join(tmp.dir, 'desired.yml'), `nodes:\n  ${a}:\n    - {name: web, command: [node, ${JSON.stringify(fixture('json-lines.js'))}], env: {COUNT: 0}}\n`);
     collector = await startCollector(
       loadCollectorConfig(
         [
@@ -56,6 +58,7 @@ describe('migration of a lost node', () => {
           `commands: {privateKeyFile: ${JSON.stringify(keys.privateKeyFile)}, ackTimeoutSeconds: 1}`,
           'nodes: {leaseSeconds: 3}',
           `rules: {file: ${JSON.stringify(join(tmp.dir, 'rules.yml'))}}`,
+          `desired: {file: ${JSON.stringify(join(tmp.dir, 'desired.yml'))}}`,
           'remediation: {verifySeconds: 1}',
           `store: {path: ${JSON.stringify(join(tmp.dir, 'collector.db'))}}`,
         ].join('\n'),

@@ -36,7 +36,7 @@ describe('edgewatch start (npm start): the whole stack in one command', () => {
     assert.match(out, new RegExp(`Nodes +${run.api}/api/nodes`));
     assert.match(out, new RegExp(`Collector metrics ${run.api}/metrics`));
     assert.match(out, new RegExp(`Exporter metrics +${run.exporter}/metrics`));
-    assert.match(out, /curl -s http:\/\/127\.0\.0\.1:\d+\/api\/incidents/);
+    assert.match(out, /curl -s -H "Authorization: Bearer \$\(cat [^)]+admin\.token\)" http:\/\/127\.0\.0\.1:\d+\/api\/incidents/);
     assert.doesNotMatch(out, /note: /, 'every port it was given was free');
   });
 
@@ -53,9 +53,16 @@ describe('edgewatch start (npm start): the whole stack in one command', () => {
     await eventually('log records stored by the collector', async () => (sampleValue((await scrape(`${run.api}/metrics`)).samples, 'edgewatch_collector_ingested_records_total', { input: 'forward' }) ?? 0) > 0);
   });
 
+  it('the API refuses a caller without the token start made (401), and a wrong one', async () => {
+    const none = await fetch(`${run.api}/api/nodes`);
+    assert.equal(none.status, 401);
+    assert.match(((await none.json()) as { message: string }).message, /credentials required/);
+    assert.equal((await fetch(`${run.api}/api/nodes`, { headers: { authorization: 'Bearer ewt_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } })).status, 401);
+  });
+
   it('the collector sees the node online with its tasks (/api/nodes)', async () => {
     const node = await eventually('edge-local online with three tasks', async () => {
-      const body = (await (await fetch(`${run.api}/api/nodes`)).json()) as { nodes: { node: string; status: string; tasks: unknown[] }[] };
+      const body = (await (await run.apiFetch('/api/nodes')).json()) as { nodes: { node: string; status: string; tasks: unknown[] }[] };
       const n = body.nodes.find((x) => x.node === NODE);
       return n?.status === 'online' && n.tasks.length === 3 && n;
     });
@@ -67,7 +74,7 @@ describe('edgewatch start (npm start): the whole stack in one command', () => {
     const incident = await eventually(
       'a consecutive-5xx incident for edge-local/api with a restart done',
       async () => {
-        const res = await fetch(`${run.api}/api/incidents`);
+        const res = await run.apiFetch('/api/incidents');
         if (!res.ok) return false;
         const { incidents } = (await res.json()) as { incidents: Incident[] };
         return incidents.find((i) => i.rule === 'consecutive-5xx' && i.labels.node === NODE && i.labels.task === 'api' && i.actions.some((a) => a.type === 'restart' && a.result === 'done'));

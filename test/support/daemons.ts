@@ -54,14 +54,14 @@ export async function answers(url: string): Promise<boolean> {
 }
 
 /** An HTTP server on 127.0.0.1 that records the JSON bodies POSTed to it. */
-export async function webhookRecorder(): Promise<{ url: string; bodies: { path: string; body: unknown }[]; close(): Promise<void> }> {
-  const bodies: { path: string; body: unknown }[] = [];
+export async function webhookRecorder(): Promise<{ url: string; bodies: { path: string; body: unknown; authorization?: string }[]; close(): Promise<void> }> {
+  const bodies: { path: string; body: unknown; authorization?: string }[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       try {
-        bodies.push({ path: req.url ?? '/', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+        bodies.push({ path: req.url ?? '/', body: JSON.parse(Buffer.concat(chunks).toString('utf8')), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
         res.writeHead(200).end();
       } catch {
         res.writeHead(400).end();

@@ -14,6 +14,8 @@ import { createRemediation } from '../../collector/remediation/remediation.js';
 import type { RuleTransition } from '../../common/rules/signals.js';
 import { StateDb } from '../../collector/state/state-db.js';
 import type { TaskStatusWire } from '../../protocol/telemetry.js';
+import type { TaskSpec } from '../../protocol/task-spec.js';
+import { spec as taskSpec } from './supervisor-harness.js';
 
 /** Guardrails that never get in the way, for tests that override what they look at. */
 export const OPEN_GUARDS: GuardrailOptions = {
@@ -72,6 +74,7 @@ export function remediation(guards: Partial<GuardrailOptions> = {}, verifyMs = 3
   const alerts: AlertStateInput[] = [];
   const forgotten: string[] = [];
   const nodes = new Map<string, NodeState>();
+  const desired = new Map<string, Map<string, TaskSpec>>();
   const epochs = new Map<string, number>();
   let ids = 0;
   const ports: RemediationPorts = {
@@ -92,6 +95,8 @@ export function remediation(guards: Partial<GuardrailOptions> = {}, verifyMs = 3
     },
     whenFinal: (id) => finals.get(id)!,
     node: (n) => nodes.get(n),
+    desiredSpec: (n, t) => desired.get(n)?.get(t),
+    desiredTasks: (n) => [...(desired.get(n)?.keys() ?? [])],
     nodes: () => [...nodes.values()],
     raiseEpoch(n) {
       const e = (epochs.get(n) ?? 1) + 1;
@@ -127,6 +132,11 @@ export function remediation(guards: Partial<GuardrailOptions> = {}, verifyMs = 3
     forgotten,
     nodes,
     epochs,
+    /** Records a task's desired spec on a node, as desired.file or PUT /api/specs would. */
+    declare(node: string, spec: Partial<TaskSpec> & { name: string }) {
+      const full = taskSpec({ command: ['x'], ...spec } as Parameters<typeof taskSpec>[0]);
+      desired.set(node, new Map([...(desired.get(node) ?? []), [full.name, full]]));
+    },
     book,
     guard,
     registry,

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { edgewatchBin } from './cli.js';
@@ -15,6 +16,10 @@ export interface StartedEdgewatch {
   readonly api: string;
   /** The exporter's base URL (/metrics). */
   readonly exporter: string;
+  /** The file of one of the tokens start made in its data dir (`admin`, `alertmanager`). */
+  tokenFile(name: 'admin' | 'alertmanager'): string;
+  /** fetch on the collector's API with the admin token. */
+  apiFetch(path: string, init?: RequestInit): Promise<Response>;
   readonly ports: Partial<Record<StartPortFlag, number>>;
   /** What start printed on stdout (the banner). */
   stdout(): string;
@@ -79,8 +84,13 @@ export async function startEdgewatch(dir: string, ports: Partial<Record<StartPor
     if (!m) throw new Error(`no "${label}" line in:\n${stdout}`);
     return m[1]!;
   };
+  const api = url('Collector metrics').replace(/\/metrics$/, '');
+  const tokenFile = (name: 'admin' | 'alertmanager') => join(dir, 'data', `${name}.token`);
+  const admin = readFileSync(tokenFile('admin'), 'utf8').trim();
   return {
-    api: url('Collector metrics').replace(/\/metrics$/, ''),
+    api,
+    tokenFile,
+    apiFetch: (path, init = {}) => fetch(api + path, { ...init, headers: { authorization: `Bearer ${admin}`, ...(init.headers as Record<string, string> | undefined) } }),
     exporter: url('Exporter metrics').replace(/\/metrics$/, ''),
     ports: chosen,
     stdout: () => stdout,

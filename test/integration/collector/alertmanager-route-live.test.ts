@@ -22,7 +22,6 @@ import { eventually } from '../../support/wait.js';
 import { run } from '../ops/ops-support.js';
 import { startAlertmanager, webhookRecorder, type Daemon } from '../../support/daemons.js';
 
-const TOKEN = 'live-bearer-token-0123456789';
 const LABELS = { alertname: 'EdgewatchTaskDown', node: 'edge-7', task: 'checkout', severity: 'critical' };
 
 // Wire compatibility with the real thing: Alertmanager posts to POST /api/alertmanager (bearer auth through
@@ -42,7 +41,7 @@ describe('a real Alertmanager posting to POST /api/alertmanager', () => {
     if (skip.skip || amtool.skip) return;
     tmp = tempDir('edgewatch-am-route-');
     const app = express();
-    app.use(alertmanagerRoutes({ onAlerts: (signals) => void received.push(...signals), clock: systemClock, registry, logger: silentLogger, bearerToken: TOKEN }));
+    app.use(alertmanagerRoutes({ onAlerts: (signals) => void received.push(...signals), clock: systemClock, registry, logger: silentLogger }));
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server!.once('listening', r));
     const routeUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/alertmanager`;
@@ -53,7 +52,7 @@ describe('a real Alertmanager posting to POST /api/alertmanager', () => {
         {
           name: 'edgewatch-collector',
           webhook_configs: [
-            { url: routeUrl, send_resolved: true, http_config: { authorization: { type: 'Bearer', credentials: TOKEN } } },
+            { url: routeUrl, send_resolved: true },
             { url: `${recorder.url}/raw`, send_resolved: true },
           ],
         },

@@ -19,7 +19,6 @@ import { parseExposition, sampleValue } from '../../support/prom-text.js';
 import { eventually } from '../../support/wait.js';
 
 const SECRET = 'route-secret-0123456789abcdef';
-const TOKEN = 'route-bearer-token-0123456789';
 const LABELS = { alertname: 'EdgewatchTaskDown', node: 'edge-1', task: 'api', severity: 'critical' };
 
 /** A body as Alertmanager 0.25 writes it: nanosecond times with an offset, a trailing newline. */
@@ -61,7 +60,7 @@ describe('POST /api/alertmanager through express', () => {
   const servers: Server[] = [];
 
   before(async () => {
-    const variants = { open: {}, signed: { secret: SECRET }, bearer: { bearerToken: TOKEN }, small: { maxBodyBytes: 1024 } };
+    const variants = { open: {}, signed: { secret: SECRET }, small: { maxBodyBytes: 1024 }, capped: { maxAlertsPerRequest: 2, alertsPerMinute: 3 } };
     for (const [name, auth] of Object.entries(variants)) {
       const registry = new Registry();
       const app = express();
@@ -178,13 +177,29 @@ describe('POST /api/alertmanager through express', () => {
     assert.equal(await count('signed', 'unauthorized'), 4);
   });
 
-  it('with a bearer token: 401 (with WWW-Authenticate) unless Authorization carries it', async () => {
-    const none = await post('bearer', AM_BODY);
-    assert.equal(none.status, 401);
-    assert.equal(none.headers.get('www-authenticate'), 'Bearer');
-    assert.equal((await post('bearer', AM_BODY, { authorization: `Bearer ${TOKEN}x` })).status, 401);
-    assert.equal((await post('bearer', AM_BODY, { authorization: `Basic ${TOKEN}` })).status, 401);
-    assert.equal((await post('bearer', AM_BODY, { authorization: `Bearer ${TOKEN}` })).status, 200);
+  it('caps alerts per body (413 naming the key) and per caller per minute (429 with Retry-After), taking none of them', async () => {
+    const body = JSON.parse(AM_BODY) as { alerts: unknown[] };
+    const three = JSON.stringify({ ...body, alerts: [body.alerts[0], body.alerts[0], body.alerts[0]] });
+    const before = received.length;
+    const big = await post('capped', three);
+    assert.equal(big.status, 413);
+    assert.match(big.body.message!, /3 alerts in one body, at most 2 \(alertmanager\.maxAlertsPerRequest/);
+    const two = JSON.stringify({ ...body, alerts: [body.alerts[0], body.alerts[0]] });
+    assert.equal((await post('capped', two)).status, 200);
+    const over = await post('capped', two);
+    assert.equal(over.status, 429);
+    assert.ok(Number(over.headers.get('retry-after')) >= 1);
+    assert.equal(received.length, before + 1, 'only the one body within both limits was taken');
+    assert.equal(await count('capped', 'rate_limited'), 1);
+  });
+
+  it('answers 415 to a compressed or non-JSON body and 400 to JSON null or 5,000-deep nesting, before parsing it', async () => {
+    assert.equal((await post('open', AM_BODY, { 'content-encoding': 'gzip' })).status, 415);
+    assert.equal((await post('open', AM_BODY, { 'content-type': 'text/plain' })).status, 415);
+    const nul = await post('open', 'null');
+    assert.deepEqual([nul.status, nul.body.message], [400, 'body must be a JSON object, got null']);
+    const deep = await post('open', '['.repeat(5000) + ']'.repeat(5000));
+    assert.deepEqual([deep.status, deep.body.message], [400, 'JSON nested deeper than 32 levels']);
   });
 
   it('answers 500 when onAlerts fails, so Alertmanager retries', async () => {

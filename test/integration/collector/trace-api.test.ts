@@ -63,7 +63,7 @@ describe('HTTP API over the correlation store', () => {
     ['limit=99999', /^limit: must be <= 5000$/],
     ['limit=ten', /^limit: must be a whole number$/],
     ['level=loud', /^level: must be one or more of trace, debug, info, warn, error, fatal/],
-    ['since=yesterday', /^since: must be epoch milliseconds, an RFC 3339 time or a duration ago/],
+    ['since=yesterday', /^since: must be epoch milliseconds, an RFC 3339 time \(1970 to 9999\) or a duration ago/],
     ['since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z', /^since: must not be after until$/],
     ['nodes=edge-1', /^\(root\): unknown key "nodes"/],
   ];

@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parse as parseYaml, stringify } from 'yaml';
 import { requireBinary } from '../../support/components.js';
 import { tempDir } from '../../support/paths.js';
 import { eventually } from '../../support/wait.js';
 import { alertRules, readYaml, repoPath, run } from './ops-support.js';
 import { startAlertmanager, webhookRecorder, type Daemon } from '../../support/daemons.js';
+import { writeAlertmanagerConfig } from './stack-support.js';
 
 const CONFIG = repoPath('alerts', 'alertmanager.yml');
 const COLLECTOR_URL = 'http://collector:8080/api/alertmanager';
+const TOKEN = 'ewt_0123456789abcdef_alertmanager-token-for-the-test-000000000';
 
 interface Route {
   receiver?: string;
@@ -76,18 +77,9 @@ describe('Alertmanager running alerts/alertmanager.yml', () => {
     tmp = tempDir('edgewatch-am-');
     collector = await webhookRecorder();
     oncall = await webhookRecorder();
-    // The shipped file with the receivers' URLs pointed at local recorders and the waits shortened.
-    const cfg = parseYaml(readFileSync(CONFIG, 'utf8')) as AmConfig;
-    const shorten = (r: Route) => {
-      if (r.group_wait) r.group_wait = '1s';
-      if (r.group_interval) r.group_interval = '1s';
-      for (const c of r.routes ?? []) shorten(c);
-    };
-    shorten(cfg.route);
-    for (const r of cfg.receivers) {
-      for (const w of r.webhook_configs ?? []) w.url = w.url === COLLECTOR_URL ? `${collector.url}/api/alertmanager` : `${oncall.url}/alerts`;
-    }
-    writeFileSync(join(tmp.dir, 'alertmanager.yml'), stringify(cfg));
+    // The shipped file with the receivers' URLs pointed at local recorders, the waits shortened, and a token file.
+    writeFileSync(join(tmp.dir, 'edgewatch.token'), `${TOKEN}\n`);
+    writeAlertmanagerConfig(tmp.dir, `${collector.url}/api/alertmanager`, `${oncall.url}/alerts`, join(tmp.dir, 'edgewatch.token'));
     const started = await startAlertmanager(join(tmp.dir, 'alertmanager.yml'), tmp.dir);
     am = started.daemon;
     amUrl = started.url;
@@ -122,6 +114,8 @@ describe('Alertmanager running alerts/alertmanager.yml', () => {
       await eventually('both uninhibited alerts delivered', () => has(sent(rec), 'EdgewatchNodeUnreachable', 'edge-1') && has(sent(rec), 'EdgewatchTaskDown', 'edge-2'), { timeoutMs: 20_000 });
     }
     assert.ok(collector.bodies.every((b) => b.path === '/api/alertmanager'), 'the collector receiver posts to /api/alertmanager');
+    assert.ok(collector.bodies.every((b) => b.authorization === `Bearer ${TOKEN}`), 'with the token of its credentials_file');
+    assert.ok(oncall.bodies.every((b) => b.authorization === undefined), 'the on-call receiver gets no collector token');
     const body = sent(collector).find((b) => has([b], 'EdgewatchTaskDown', 'edge-2'))!;
     assert.equal(body.version, '4');
     assert.equal(body.status, 'firing');

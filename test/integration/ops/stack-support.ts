@@ -49,10 +49,10 @@ interface AmRoute {
 }
 
 /** A copy of alerts/alertmanager.yml: the collector receiver posts to `collectorUrl`, on-call to `oncallUrl`, waits of 1 s. */
-export function writeAlertmanagerConfig(dir: string, collectorUrl: string, oncallUrl: string): string {
+export function writeAlertmanagerConfig(dir: string, collectorUrl: string, oncallUrl: string, collectorTokenFile: string): string {
   const cfg = parseYaml(readFileSync(repoPath('alerts', 'alertmanager.yml'), 'utf8')) as {
     route: AmRoute;
-    receivers: { name: string; webhook_configs?: { url: string }[] }[];
+    receivers: { name: string; webhook_configs?: { url: string; http_config?: { authorization?: { credentials_file?: string } } }[] }[];
   };
   const shorten = (r: AmRoute) => {
     if (r.group_wait) r.group_wait = '1s';
@@ -60,7 +60,13 @@ export function writeAlertmanagerConfig(dir: string, collectorUrl: string, oncal
     for (const c of r.routes ?? []) shorten(c);
   };
   shorten(cfg.route);
-  for (const r of cfg.receivers) for (const w of r.webhook_configs ?? []) w.url = r.name === 'edgewatch-collector' ? collectorUrl : oncallUrl;
+  for (const r of cfg.receivers) {
+    for (const w of r.webhook_configs ?? []) {
+      w.url = r.name === 'edgewatch-collector' ? collectorUrl : oncallUrl;
+      // the shipped file authenticates with a token file; here it is the one edgewatch start made
+      if (w.http_config?.authorization?.credentials_file) w.http_config.authorization.credentials_file = collectorTokenFile;
+    }
+  }
   const file = join(dir, 'alertmanager.yml');
   writeFileSync(file, stringify(cfg));
   return file;

@@ -51,7 +51,7 @@ describe('edgewatch start in the Prometheus stack (real Prometheus and Alertmana
     tmp = tempDir('edgewatch-stack-');
     ew = await startEdgewatch(tmp.dir);
     oncall = await webhookRecorder();
-    const started = await startAlertmanager(writeAlertmanagerConfig(tmp.dir, `${ew.api}/api/alertmanager`, `${oncall.url}/alerts`), tmp.dir);
+    const started = await startAlertmanager(writeAlertmanagerConfig(tmp.dir, `${ew.api}/api/alertmanager`, `${oncall.url}/alerts`, ew.tokenFile('alertmanager')), tmp.dir);
     am = started.daemon;
     amUrl = started.url;
     const amPort = started.port;

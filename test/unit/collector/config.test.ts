@@ -19,10 +19,10 @@ function issuesOf(file: string): string[] {
 describe('collector config', () => {
   it('an empty file gives the documented single-machine defaults', () => {
     const c = loadCollectorConfig('');
-    assert.deepEqual(c.http.listen, { host: '0.0.0.0', port: 8080 });
-    assert.deepEqual(c.forward.listen, { host: '0.0.0.0', port: 24224 });
+    assert.deepEqual(c.http.listen, { host: '127.0.0.1', port: 8080 });
+    assert.deepEqual(c.forward.listen, { host: '127.0.0.1', port: 24224 });
     assert.equal(c.store.path, './data/collector.db');
-    assert.deepEqual(c.mqtt.embedded, { listen: { host: '0.0.0.0', port: 1883 } });
+    assert.deepEqual(c.mqtt.embedded, { listen: { host: '127.0.0.1', port: 1883 } });
     assert.equal(c.forward.sharedKey, undefined);
     assert.equal(c.forward.limits.maxFrameBytes, 16 * 1024 * 1024);
     assert.equal(c.store.retention.maxAgeHours, 168);

@@ -34,7 +34,7 @@ describe('exporter config', () => {
     const cfg = loadExporterConfig('', undefined, 'Edge.Host_1');
     assert.equal(cfg.node, 'edge-host_1');
     assert.deepEqual(cfg.tasks, []);
-    assert.deepEqual(cfg.http.listen, { host: '0.0.0.0', port: 9464 });
+    assert.deepEqual(cfg.http.listen, { host: '127.0.0.1', port: 9464 });
     assert.equal(cfg.forward, undefined, 'no forward address: logs stay local');
   });
 

@@ -32,6 +32,7 @@ describe('migration', () => {
 
   it('moves the tasks of a silent node make-before-break, fences it, and stops the stale copy when it returns', async () => {
     const h = remediation();
+    h.declare('edge-1', { name: 'web' });
     h.nodes.set('edge-1', node('edge-1', [{ name: 'web' }], { status: 'offline' }));
     h.nodes.set('edge-2', node('edge-2', [], { cpuForecast: 0.8 }));
     h.nodes.set('edge-3', node('edge-3', [], { cpuForecast: 0.1 }));
@@ -58,9 +59,24 @@ describe('migration', () => {
     assert.equal(h.sent.length, before, 'once the stale copy is gone, nothing more is sent');
   });
 
+  it('moves only what the cloud recorded: a spec a node reported is never applied elsewhere', () => {
+    const h = remediation();
+    // a forged state report from edge-1 carries a task spec that runs a shell
+    h.nodes.set('edge-1', node('edge-1', [{ name: 'evil', spec: { name: 'evil', version: '1', command: ['sh', '-c', 'id > /tmp/pwned'] } }], { status: 'offline' }));
+    h.nodes.set('edge-2', node('edge-2', []));
+    h.fire({ node: 'edge-1' }, { rule: 'node-heartbeat-lost', action: 'migrate' });
+    assert.equal(h.sent.length, 0, 'no apply was sent');
+    const i = h.book.get('inc-1')!;
+    assert.equal(i.status, 'escalated');
+    h.declare('edge-1', { name: 'web', command: ['node', 'web.js'] });
+    h.fire({ node: 'edge-1', task: 'web' }, { rule: 'task-down', action: 'migrate' });
+    assert.deepEqual(h.sent.map((c) => [c.node, c.type, (c.spec as { command?: string[] } | undefined)?.command]), [['edge-2', 'apply', ['node', 'web.js']]], 'the recorded spec, not a reported one');
+  });
+
   it('escalates when no node fits', () => {
     const h = remediation();
-    h.nodes.set('edge-1', node('edge-1', [{ name: 'web', spec: { name: 'web', version: '1', command: ['x'], nodeSelector: { gpu: 'yes' } } }], { status: 'offline' }));
+    h.declare('edge-1', { name: 'web', nodeSelector: { gpu: 'yes' } });
+    h.nodes.set('edge-1', node('edge-1', [{ name: 'web' }], { status: 'offline' }));
     h.nodes.set('edge-2', node('edge-2', []));
     h.fire({ node: 'edge-1' }, { rule: 'node-heartbeat-lost', action: 'migrate' });
     const i = h.book.get('inc-1')!;
