@@ -1,6 +1,6 @@
 import { onShutdownSignal } from '../common/lifecycle.js';
 import { tracingFromEnv } from './tracing.js';
-import { createLogger } from '../common/logger.js';
+import { createLogger, redactUrls } from '../common/logger.js';
 import { logLevelOption, parse, UsageError, type Command } from './args.js';
 
 /** `edgewatch collector --config FILE`: the cloud side. */
@@ -66,7 +66,7 @@ Examples:
       io.out(
         `${values.config}: valid (forward ${f.listen.host}:${f.listen.port}${f.tls ? ' tls' : ''}${f.sharedKey ? ' shared_key' : ''}, ` +
           `http ${config.http.listen.host}:${config.http.listen.port}, store ${config.store.path}, ` +
-          `mqtt ${config.mqtt.url ?? `embedded ${config.mqtt.embedded?.listen.host}:${config.mqtt.embedded?.listen.port}`})\n`,
+          `mqtt ${config.mqtt.url ? redactUrls(config.mqtt.url) : `embedded ${config.mqtt.embedded?.listen.host}:${config.mqtt.embedded?.listen.port}`})\n`,
       );
       return 0;
     }

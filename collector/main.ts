@@ -163,6 +163,8 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     fireSpan: (t, traceId) => spans.ruleFired(t, traceId),
     metrics: new IncidentMetrics(registry, () => book.openIncidents()),
     logger: detectLog,
+    maxNewPerMinute: config.remediation.maxNewIncidentsPerMinute,
+    now: () => clock.now(),
   });
   const r = config.remediation;
   const { remediator } = createRemediation(

@@ -12,12 +12,20 @@ export interface Logger {
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEYS = /pass(word)?|secret|token|shared_?key|private/i;
 
-/** Replaces values of keys that look like secrets, so credentials never reach a log line. */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]+):[^\s/@]+@/gi;
+
+/** A URL (or any text holding URLs) with the password of `scheme://user:password@host` replaced. */
+export function redactUrls(text: string): string {
+  return text.replace(URL_CREDENTIALS, '$1:[redacted]@');
+}
+
+/** Replaces values of keys that look like secrets, and passwords inside URLs, so credentials never reach a log line. */
 export function redact(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
     if (SECRET_KEYS.test(k)) out[k] = '[redacted]';
-    else if (v instanceof Error) out[k] = v.message;
+    else if (v instanceof Error) out[k] = redactUrls(v.message);
+    else if (typeof v === 'string') out[k] = redactUrls(v);
     else out[k] = v;
   }
   return out;
@@ -38,7 +46,7 @@ export function createLogger(
   const now = options.now ?? Date.now;
   const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < min) return;
-    const entry = { time: new Date(now()).toISOString(), level, msg, ...base, ...(fields ? redact(fields) : {}) };
+    const entry = { time: new Date(now()).toISOString(), level, msg: redactUrls(msg), ...base, ...(fields ? redact(fields) : {}) };
     write(JSON.stringify(entry) + '\n');
   };
   return {

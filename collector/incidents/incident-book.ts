@@ -1,4 +1,5 @@
 import type { Logger } from '../../common/logger.js';
+import { TokenBucket } from '../../common/token-bucket.js';
 import type { AlertStateInput } from '../notify/alert-state.js';
 import type { RuleTransition } from '../../common/rules/signals.js';
 import { fingerprintOf, isOpen, type Evidence, type Incident } from './incident.js';
@@ -16,6 +17,10 @@ export interface IncidentBookDeps {
   fireSpan?(t: RuleTransition, traceId: string): string | undefined;
   metrics?: IncidentMetrics;
   logger: Logger;
+  /** New incidents opened per minute at most (and at once); beyond it a firing rule opens none. */
+  maxNewPerMinute?: number;
+  /** Epoch ms, for the new-incident limit. */
+  now?(): number;
 }
 
 /**
@@ -39,8 +44,12 @@ export class IncidentBook {
   /** Unresolved incidents by fingerprint. */
   private readonly open = new Map<string, Incident>();
 
+  private readonly newIncidents: TokenBucket | undefined;
+  private suppressedSince = 0;
+
   constructor(private readonly deps: IncidentBookDeps) {
     for (const i of deps.store.loadOpen()) this.open.set(i.fingerprint, i);
+    if (deps.maxNewPerMinute !== undefined) this.newIncidents = new TokenBucket(deps.maxNewPerMinute / 60, deps.maxNewPerMinute, deps.now?.() ?? 0);
   }
 
   /** Unresolved incidents in no particular order (cheap: for metrics at scrape time). */
@@ -54,7 +63,11 @@ export class IncidentBook {
    */
   track(t: RuleTransition, now: number): IncidentChange | undefined {
     const existing = this.openFor(t);
-    if (!existing) return t.status === 'firing' ? { kind: 'opened', incident: this.create(t, now) } : undefined;
+    if (!existing) {
+      if (t.status !== 'firing') return undefined;
+      if (this.newIncidents && !this.newIncidents.take(now)) return this.suppress(t, now);
+      return { kind: 'opened', incident: this.create(t, now) };
+    }
     existing.ruleFiring = t.status === 'firing';
     existing.updatedAt = now;
     return { kind: t.status === 'firing' ? 'refired' : 'cleared', incident: existing };
@@ -97,6 +110,16 @@ export class IncidentBook {
     this.deps.logger.warn('incident opened', { id: i.id, rule: i.rule, labels: i.labels, value: t.value });
     this.deps.notify([this.alert(i, 'firing')]);
     return i;
+  }
+
+  /** Past the new-incident limit (a flood of alerts): counted, logged once a minute, no incident. */
+  private suppress(t: RuleTransition, now: number): undefined {
+    this.deps.metrics?.suppressed(t.rule);
+    if (now - this.suppressedSince >= 60_000) {
+      this.suppressedSince = now;
+      this.deps.logger.warn('new incidents over the limit (remediation.maxNewIncidentsPerMinute): not opened', { rule: t.rule, labels: t.labels });
+    }
+    return undefined;
   }
 
   /** Persists a change. */

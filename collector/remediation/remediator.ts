@@ -197,8 +197,11 @@ export class Remediator {
   }
 
   private updateBreaker(now: number): void {
-    const affected = new Set(this.book.unresolved().filter(isOpen).map((i) => i.labels.node).filter(Boolean)).size;
-    const change = this.guard.fleet(affected, Math.max(affected, this.ports.nodes().length));
+    // the fleet is the nodes that heartbeat, never names in alert labels: a flood of alerts for made-up
+    // nodes must not open the breaker and withhold real remediation
+    const fleet = new Set(this.ports.nodes().filter((n) => n.lastHeartbeatMs !== undefined).map((n) => n.node));
+    const affected = new Set(this.book.unresolved().filter(isOpen).map((i) => i.labels.node).filter((n): n is string => n !== undefined && fleet.has(n))).size;
+    const change = this.guard.fleet(affected, fleet.size);
     if (!change) return;
     this.metrics.breakerOpen(change === 'opened');
     if (change === 'opened') this.breakerOpenedAt = now;

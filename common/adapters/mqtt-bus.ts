@@ -1,5 +1,5 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
-import type { Logger } from '../logger.js';
+import { redactUrls, type Logger } from '../logger.js';
 import { topicMatches, type MessageBus, type MessageHandler, type PublishOptions } from '../message-bus.js';
 
 /** Connection settings of an MQTT control-channel client. */
@@ -97,7 +97,7 @@ export class MqttBus implements MessageBus {
           client.off('connect', onConnect);
           this.closing = true;
           client.end(true);
-          reject(new Error(`MQTT broker ${url} refused the connection: ${err.message} (check mqtt.username / mqtt.password)`));
+          reject(new Error(`MQTT broker ${redactUrls(url)} refused the connection: ${err.message} (check mqtt.username / mqtt.password)`));
         }
       };
       client.once('connect', onConnect);

@@ -36,6 +36,7 @@ export function node(name: string, tasks: Array<Partial<TaskStatusWire> & { name
     node: name,
     status: 'online',
     statusSinceMs: 0,
+    lastHeartbeatMs: 0,
     labels: {},
     taints: [],
     maxTasks: 10,

@@ -61,6 +61,18 @@ describe('remediation guardrails on a fake clock', () => {
     assert.deepEqual(h.alerts.filter((a) => a.labels.alertname === 'EdgewatchRemediationHalted').map((a) => a.status), ['firing', 'resolved']);
   });
 
+  it('circuit breaker counts the fleet from heartbeating nodes: alerts naming made-up nodes cannot open it', () => {
+    const h = remediation({ breakerOpenShare: 0.5, breakerCloseShare: 0.3, breakerMinNodes: 3 });
+    for (const n of ['a', 'b', 'c', 'd']) h.nodes.set(`edge-${n}`, node(`edge-${n}`, [{ name: 'web' }]));
+    // a flood of forged alerts, one per node name that never heartbeated
+    for (let i = 0; i < 200; i++) h.fire({ node: `ghost-${i}`, task: 'web' }, { action: 'none', rule: 'forged' });
+    h.advance(1_000);
+    assert.equal(h.guard.breakerIsOpen, false, '0 of 4 real nodes affected');
+    h.fire({ node: 'edge-a', task: 'web' });
+    assert.deepEqual(h.sent.map((c) => [c.node, c.type]), [['edge-a', 'restart']], 'real remediation goes on');
+    assert.equal(h.alerts.filter((a) => a.labels.alertname === 'EdgewatchRemediationHalted').length, 0);
+  });
+
   it('a flapping task is bounded: past the limit an incident pages at once instead of acting', async () => {
     const h = remediation({ flapMaxIncidents: 3, flapWindowMs: 30 * 60_000 });
     h.nodes.set('edge-1', node('edge-1', [{ name: 'web' }]));
