@@ -17,21 +17,23 @@ export interface EnvFromFile {
 /** One environment value of a task spec: a literal, or a file on the node that holds it. */
 export type EnvValue = string | EnvFromFile;
 
-const absolute = z.string().refine((p) => p.startsWith('/'), { message: 'must be an absolute path on the node' });
-
 /**
- * `env` values in a task spec. A value reported by a node (state messages, /api/nodes) arrives redacted
- * (`{redacted: true}`): applying it elsewhere is refused with the way out, since secrets must come from
- * the node that runs the task, never over the wire.
+ * `env` values in a task spec: a literal, or `{valueFrom: {file: /absolute/path}}` read on the node. A
+ * value reported by a node (state messages, /api/nodes) arrives redacted (`{redacted: true}`): applying
+ * it elsewhere is refused with the way out, since secrets must come from the node that runs the task.
  */
-export const envValueSchema = z.union([
-  z.union([z.string(), z.number(), z.boolean()]).transform(String),
-  z.strictObject({ valueFrom: z.strictObject({ file: absolute }) }),
-  z.strictObject({ redacted: z.literal(true) }).transform((_v, ctx) => {
+export const envValueSchema = z.unknown().transform((v, ctx): EnvValue => {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  const o = v as { valueFrom?: { file?: unknown }; redacted?: unknown } | null;
+  if (o && typeof o === 'object' && o.redacted === true) {
     ctx.addIssue({ code: 'custom', message: 'this value was redacted in a node report and cannot be applied: give it again, or reference the secret with {valueFrom: {file: /path/on/the/node}}' });
     return z.NEVER;
-  }),
-]);
+  }
+  const file = o && typeof o === 'object' && Object.keys(o).length === 1 && o.valueFrom && typeof o.valueFrom === 'object' && Object.keys(o.valueFrom).length === 1 ? o.valueFrom.file : undefined;
+  if (typeof file === 'string' && file.startsWith('/')) return { valueFrom: { file } };
+  ctx.addIssue({ code: 'custom', message: 'must be a string, number or boolean, or {valueFrom: {file: /absolute/path/on/the/node}}' });
+  return z.NEVER;
+});
 
 /** A node or task name, with the message that says what is allowed. */
 export const name = (what: string) =>
