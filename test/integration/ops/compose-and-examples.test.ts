@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { stringify } from 'yaml';
+import { loadCollectorConfigFile } from '../../../collector/config.js';
+import { startCollector } from '../../../collector/main.js';
+import { silentLogger } from '../../../common/logger.js';
+import { runCli } from '../../support/cli.js';
 import { requireBinary } from '../../support/components.js';
+import { tempDir } from '../../support/paths.js';
 import { edgewatchArgs, listFiles, readYaml, rel, repoPath, run } from './ops-support.js';
 
 interface Service {
@@ -81,6 +88,55 @@ describe('docker-compose.yml', () => {
         }
         assert.ok(existsSync(repoPath(source)), `${name}: ${source} exists`);
       }
+    }
+  });
+
+  it('publishes every port on 127.0.0.1 only', () => {
+    for (const [name, svc] of Object.entries(compose.services)) {
+      for (const p of (svc as { ports?: string[] }).ports ?? []) assert.match(p, /^127\.0\.0\.1:\d+:\d+$/, `${name}: ${p}`);
+    }
+  });
+
+  it('ships API auth: the init service makes the admin and Alertmanager tokens, and Alertmanager reads its own', () => {
+    const init = JSON.stringify(compose.services.keys!.command);
+    assert.match(init, /token create --config \/etc\/edgewatch\/collector\.yaml --name admin --role admin --out \/var\/lib\/edgewatch\/admin\.token --if-missing/);
+    assert.match(init, /--name alertmanager --role alertmanager --out \/alertmanager-secrets\/edgewatch\.token --if-missing/);
+    const am = readYaml(repoPath('alerts', 'alertmanager.yml')) as { receivers: { name: string; webhook_configs?: { http_config?: { authorization?: { credentials_file?: string } } }[] }[] };
+    const file = am.receivers.find((r) => r.name === 'edgewatch-collector')!.webhook_configs![0]!.http_config!.authorization!.credentials_file!;
+    assert.equal(file, '/etc/alertmanager/secrets/edgewatch.token');
+    assert.ok(compose.services.alertmanager!.volumes!.includes('alertmanager-secrets:/etc/alertmanager/secrets:ro'));
+    assert.ok(!(compose.services.collector!.volumes ?? []).some((v) => v.startsWith('alertmanager-secrets')), 'the collector does not mount Alertmanager\'s token');
+  });
+
+  it('the init service\'s token commands let the compose collector (API on 0.0.0.0) start, and are idempotent', async () => {
+    const tmp = tempDir('edgewatch-compose-tokens-');
+    try {
+      // the compose collector config with its store in a temp dir and the embedded broker for mosquitto
+      const raw = readYaml(repoPath('examples', 'compose', 'collector.yaml')) as Record<string, Record<string, unknown>>;
+      raw.http!.listen = '0.0.0.0:0';
+      raw.forward!.listen = '127.0.0.1:0';
+      raw.mqtt = { embedded: { listen: '127.0.0.1:0' } };
+      raw.store!.path = join(tmp.dir, 'collector.db');
+      delete raw.commands;
+      const file = join(tmp.dir, 'collector.yaml');
+      writeFileSync(file, stringify(raw));
+      const create = () => runCli(['token', 'create', '--config', file, '--name', 'admin', '--role', 'admin', '--out', join(tmp.dir, 'admin.token'), '--if-missing']);
+      assert.equal(create().code, 0);
+      const first = readFileSync(join(tmp.dir, 'admin.token'), 'utf8');
+      const again = create();
+      assert.equal(again.code, 0);
+      assert.match(again.stdout, /is valid; nothing to do/);
+      assert.equal(readFileSync(join(tmp.dir, 'admin.token'), 'utf8'), first, 'a restarted init keeps the token');
+      assert.equal(statSync(join(tmp.dir, 'admin.token')).mode & 0o777, 0o600);
+      const collector = await startCollector(loadCollectorConfigFile(file), { logger: silentLogger });
+      try {
+        const res = await fetch(`http://127.0.0.1:${collector.httpPort}/api/nodes`, { headers: { authorization: `Bearer ${first.trim()}` } });
+        assert.equal(res.status, 200);
+      } finally {
+        await collector.stop();
+      }
+    } finally {
+      tmp.cleanup();
     }
   });
 
