@@ -38,6 +38,10 @@ Endpoints (http.listen, default 127.0.0.1:8080):
   /api/traces/{traceId}                                 every record of a trace, in time order
   /api/logs?node=&task=&since=&until=&level=&limit=     newest matching records, in time order
   POST /api/alertmanager                                Alertmanager v4 webhooks into the same rules
+  /api/specs, /api/audit, /api/                         desired task specs; the audit log; the index
+  Once a token exists (edgewatch token create), every /api call needs one, with a role: viewer reads,
+  operator restarts, admin applies and releases, alertmanager posts alerts. A non-loopback http.listen
+  without any credential refuses to start (docs/security.md).
   /metrics   edgewatch_collector_* (ingest, store, nodes, commands, incidents, remediation) and Node
   /healthz   200 while the process is alive
   /readyz    200 once the store is open and the inputs listen
@@ -51,8 +55,8 @@ Tracing (off by default): the standard OpenTelemetry variables turn on span expo
 Examples:
   edgewatch collector --config examples/collector.yaml
   edgewatch collector --config /etc/edgewatch/collector.yaml --check
-  curl -s 'localhost:8080/api/logs?node=edge-1&level=error&since=15m'
-  curl -s localhost:8080/api/traces/4bf92f3577b34da6a3ce929d0e0e4736
+  edgewatch token create --config /etc/edgewatch/collector.yaml --name me --role viewer
+  curl -s -H "Authorization: Bearer $TOKEN" 'localhost:8080/api/logs?node=edge-1&level=error&since=15m'
 `,
   async run(argv, io) {
     const { values } = parse(argv, { config: { type: 'string', short: 'c' }, check: { type: 'boolean' }, 'log-level': { type: 'string' } });

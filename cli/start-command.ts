@@ -54,8 +54,11 @@ Ports (on --host, default 127.0.0.1; --host 0.0.0.0 to reach them from other mac
 A default port that is taken (say, by a Mosquitto on 1883) is replaced by a free one, and start says
 which. A port you name is used or start fails, naming the flag. PORT 0 means any free port.
 
+The API needs a token: start writes DATA-DIR/admin.token (role admin) and DATA-DIR/alertmanager.token
+(role alertmanager, for an Alertmanager's credentials_file) on first start and prints how to use them.
+
 Other options:
-  --data-dir DIR       store, command keys, exporter spool and state (default ./data)
+  --data-dir DIR       store, command keys, API tokens, exporter spool and state (default ./data)
   --log-level LEVEL    debug | info | warn | error (default warn); JSON lines on stderr
   -h, --help           show this help
 
@@ -69,7 +72,7 @@ A real Prometheus and Alertmanager (alerts/, docs/operations.md):
 Examples:
   npm start
   edgewatch start --http 18080 --metrics 19464 --data-dir /tmp/edgewatch
-  curl -s localhost:8080/api/incidents
+  curl -s -H "Authorization: Bearer $(cat data/admin.token)" localhost:8080/api/incidents
 `,
   async run(argv, io) {
     const { values } = parse(argv, {
