@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { byteSize, hostPort, parseYamlConfig, readConfigFile } from '../common/config.js';
+import { COMMAND_TYPES, DEFAULT_ALLOWED_COMMANDS } from '../protocol/commands.js';
 import { finishTaskSpec, name, taskSpecSchema, type TaskSpec } from '../protocol/task-spec.js';
 
 export { finishTaskSpec, parseTaskSpec, taskSpecSchema, type TaskSpec, type TaskSpecInput } from '../protocol/task-spec.js';
@@ -30,7 +31,15 @@ export const exporterConfigSchema = z
         heartbeatSeconds: z.number().min(1).default(10),
       })
       .optional(),
-    commands: z.strictObject({ publicKeyFile: z.string().min(1) }).optional(),
+    commands: z
+      .strictObject({
+        publicKeyFile: z.string().min(1).optional(),
+        /** Command types this node executes; `apply` (run a new spec sent from the cloud) only when listed. */
+        allow: z.array(z.enum(COMMAND_TYPES)).default([...DEFAULT_ALLOWED_COMMANDS]),
+        /** With `apply` allowed: the executables an applied spec may run (its command[0]); absent = any. */
+        allowExecutables: z.array(z.string().min(1)).optional(),
+      })
+      .default({ allow: [...DEFAULT_ALLOWED_COMMANDS] }),
     labels: z.record(z.string(), z.string()).default({}),
     taints: z.array(z.strictObject({ key: z.string().min(1), value: z.string().optional(), effect: z.enum(['NoSchedule', 'NoExecute']) })).default([]),
     capacity: z.strictObject({ tasks: z.number().int().min(0).default(64) }).default({ tasks: 64 }),
@@ -91,7 +100,7 @@ export function loadExporterConfig(text: string, file?: string, defaultNode = ho
     baseDir,
     spool: { ...cfg.spool, dir: resolve(baseDir, cfg.spool.dir) },
     state: { dir: resolve(baseDir, cfg.state.dir) },
-    commands: cfg.commands && { publicKeyFile: resolve(baseDir, cfg.commands.publicKeyFile) },
+    commands: { ...cfg.commands, ...(cfg.commands.publicKeyFile ? { publicKeyFile: resolve(baseDir, cfg.commands.publicKeyFile) } : {}) },
     tasks: cfg.tasks.map((t) => resolveTaskCwd(finishTaskSpec(t), baseDir)),
   };
 }

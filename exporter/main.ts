@@ -83,14 +83,14 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
       )
     : undefined;
   const keys = new Map<string, KeyObject>();
-  if (config.commands?.publicKeyFile) {
+  if (config.commands.publicKeyFile) {
     const { publicKey, keyId } = readVerifyKey(config.commands.publicKeyFile);
     keys.set(keyId, publicKey);
   } else if (bus) logger.warn('commands.publicKeyFile is not set: every command will be rejected (unknown_key)');
   const load = new NodeLoad();
   const control = createControlChannel(config, {
     ...(bus ? { bus } : {}),
-    journal: new CommandJournal(config.state.dir),
+    journal: new CommandJournal(config.state.dir, () => clock.now()),
     keys,
     load: () => load.sample(),
     bootId: `${clock.now().toString(36)}-${randomBytes(4).toString('hex')}`,

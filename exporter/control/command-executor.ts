@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/logger.js';
-import { commandSchema, verifyCommand, type Ack, type AckStatus, type Command, type RejectReason } from '../../protocol/commands.js';
+import { commandSchema, verifyCommand, type Ack, type AckStatus, type Command, type CommandType, type RejectReason } from '../../protocol/commands.js';
 import { parseTaskSpec, resolveTaskCwd, type TaskSpec } from '../config.js';
 import type { CommandJournal } from './command-journal.js';
 
@@ -39,6 +39,10 @@ export interface ExecutorOptions {
   clockSkewMs: number;
   /** Folder relative `cwd`s of applied specs resolve against (the config file's). */
   baseDir: string;
+  /** Command types this node executes (`commands.allow`). */
+  allow: ReadonlySet<CommandType>;
+  /** Executables an applied spec may run (`commands.allowExecutables`); undefined = any. */
+  allowExecutables?: readonly string[];
 }
 
 /** A refusal: the reason label and the message for the ack. */
@@ -121,8 +125,16 @@ export class CommandExecutor {
     if (cmd.issuedAt > now + this.options.clockSkewMs) return new Rejection('not_yet_valid', 'issued in the future (check the clocks)');
     const seen = this.journal.get(cmd.id);
     if (seen) return new Rejection('replayed', `command ${cmd.id} was received before (${seen.status})`);
+    // a reset state dir forgets which ids ran: nothing issued before this node's state began may run
+    if (cmd.issuedAt < this.journal.createdAt) return new Rejection('before_journal', `issued before this node's command journal was created (${new Date(this.journal.createdAt).toISOString()})`);
     if (cmd.epoch < this.journal.epoch) return new Rejection('stale_epoch', `epoch ${cmd.epoch} is older than ${this.journal.epoch}`);
     if (cmd.type !== 'snapshot' && cmd.type !== 'apply' && !cmd.task) return new Rejection('malformed', `${cmd.type} needs a task`);
+    if (!this.options.allow.has(cmd.type)) return new Rejection('not_allowed', `${cmd.type} is not in this node's commands.allow (${[...this.options.allow].join(', ')})`);
+    const exe = (cmd.spec as { command?: unknown } | undefined)?.command;
+    const allowedExe = this.options.allowExecutables;
+    if (cmd.type === 'apply' && allowedExe && !(Array.isArray(exe) && allowedExe.includes(String(exe[0])))) {
+      return new Rejection('not_allowed', `apply may run only ${allowedExe.join(', ')} (commands.allowExecutables), not ${JSON.stringify(Array.isArray(exe) ? exe[0] : exe)}`);
+    }
     return undefined;
   }
 

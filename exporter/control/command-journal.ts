@@ -27,10 +27,13 @@ export class CommandJournal {
   private readonly entries = new Map<string, JournalEntry>();
   private epochValue = 0;
   private lines = 0;
+  /** When this node's command journal began (its first start with this state dir), epoch ms. */
+  readonly createdAt: number;
 
-  constructor(dir: string) {
+  constructor(dir: string, now: () => number = Date.now) {
     mkdirSync(dir, { recursive: true });
     this.path = join(dir, 'commands.jsonl');
+    this.createdAt = journalBirth(join(dir, 'journal-created'), now);
     let text = '';
     try {
       text = readFileSync(this.path, 'utf8');
@@ -97,4 +100,17 @@ export class CommandJournal {
     }
     this.lines++;
   }
+}
+
+/** The journal's creation time, kept in `file` (written once, atomically, on first start). */
+function journalBirth(file: string, now: () => number): number {
+  try {
+    const t = Number(readFileSync(file, 'utf8').trim());
+    if (Number.isFinite(t) && t > 0) return t;
+  } catch {
+    // first start with this state dir
+  }
+  const t = now();
+  writeFileAtomic(file, `${t}\n`);
+  return t;
 }

@@ -100,7 +100,7 @@ export function createControlChannel(config: ExporterConfig, deps: ControlDeps):
     deps.sink.write(record);
   };
   const executor = new CommandExecutor(
-    { node, keys: deps.keys, clockSkewMs: 60_000, baseDir: deps.baseDir },
+    { node, keys: deps.keys, clockSkewMs: 60_000, baseDir: deps.baseDir, allow: new Set(config.commands.allow), ...(config.commands.allowExecutables ? { allowExecutables: config.commands.allowExecutables } : {}) },
     journal,
     {
       has: (t) => deps.supervisor().has(t),

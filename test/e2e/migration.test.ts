@@ -67,7 +67,7 @@ describe('migration of a lost node', () => {
     );
     await proxy.start();
     const common = (node: string, broker: string) =>
-      `node: ${node}\nmqtt: {url: "${broker}", heartbeatSeconds: 1}\ncommands: {publicKeyFile: ${JSON.stringify(keys.publicKeyFile)}}\n`;
+      `node: ${node}\nmqtt: {url: "${broker}", heartbeatSeconds: 1}\ncommands: {publicKeyFile: ${JSON.stringify(keys.publicKeyFile)}, allow: [restart, stop, start, apply, rollback, release, snapshot]}\n`;
     const web = `tasks:\n  - name: web\n    command: [node, ${fixture('json-lines.js')}]\n    env: {COUNT: 0}\n`;
     exporters.push(await startTestExporter(common(a, `mqtt://127.0.0.1:${proxy.port}`) + web));
     exporters.push(await startTestExporter(common(b, 'mqtt://127.0.0.1:1883')));

@@ -45,7 +45,7 @@ export async function startControlPair(brokerUrl: string, tasksYaml: string, ext
   );
   const collector = await startCollector(config, { logger: logger() });
   const exporter = await startTestExporter(
-    `node: ${node}\nforward: {address: "127.0.0.1:${collector.forwardPort}", flushIntervalMs: 5}\nmqtt: {url: "${brokerUrl}", heartbeatSeconds: 1}\ncommands: {publicKeyFile: ${JSON.stringify(keys.publicKeyFile)}}\n${extraExporterYaml}tasks:\n${tasksYaml}`,
+    `node: ${node}\nforward: {address: "127.0.0.1:${collector.forwardPort}", flushIntervalMs: 5}\nmqtt: {url: "${brokerUrl}", heartbeatSeconds: 1}\ncommands: {publicKeyFile: ${JSON.stringify(keys.publicKeyFile)}, allow: [restart, stop, start, apply, rollback, release, snapshot]}\n${extraExporterYaml}tasks:\n${tasksYaml}`,
   );
   const base = `http://127.0.0.1:${collector.httpPort}`;
   const pair: ControlPair = {

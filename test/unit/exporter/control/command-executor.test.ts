@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { FakeClock } from '../../../../common/clock.js';
 import { silentLogger } from '../../../../common/logger.js';
 import { CommandExecutor, type CommandTarget } from '../../../../exporter/control/command-executor.js';
 import { CommandJournal } from '../../../../exporter/control/command-journal.js';
-import { signCommand, type Ack, type UnsignedCommand } from '../../../../protocol/commands.js';
+import { COMMAND_TYPES, DEFAULT_ALLOWED_COMMANDS, signCommand, type Ack, type CommandType, type UnsignedCommand } from '../../../../protocol/commands.js';
 import { commandKeys } from '../../../support/command-keys.js';
 import { tempDir } from '../../../support/paths.js';
 import { spec } from '../../../support/supervisor-harness.js';
@@ -39,14 +41,14 @@ describe('CommandExecutor', () => {
   beforeEach(() => (tmp = tempDir()));
   afterEach(() => tmp.cleanup());
 
-  function setup() {
+  function setup(allow: readonly CommandType[] = COMMAND_TYPES, allowExecutables?: string[]) {
     const clock = new FakeClock();
     const keys = commandKeys(tmp.dir);
     const acks: Ack[] = [];
     const t = target();
-    const journal = new CommandJournal(tmp.dir);
+    const journal = new CommandJournal(tmp.dir, () => clock.now());
     const exec = new CommandExecutor(
-      { node: 'edge-1', keys: new Map([[keys.verify.keyId, keys.verify.publicKey]]), clockSkewMs: 60_000, baseDir: tmp.dir },
+      { node: 'edge-1', keys: new Map([[keys.verify.keyId, keys.verify.publicKey]]), clockSkewMs: 60_000, baseDir: tmp.dir, allow: new Set(allow), ...(allowExecutables ? { allowExecutables } : {}) },
       journal,
       t,
       clock,
@@ -102,19 +104,56 @@ describe('CommandExecutor', () => {
     );
   });
 
+  it('refuses what commands.allow does not list: by default an apply never runs, whoever signed it', async () => {
+    const h = setup(DEFAULT_ALLOWED_COMMANDS);
+    h.send(h.cmd({ type: 'apply', task: 'evil', spec: { name: 'evil', command: ['sh', '-c', 'id > /tmp/pwned'] } }));
+    await h.exec.idle();
+    assert.deepEqual(h.t.calls, [], 'nothing ran');
+    assert.match(h.acks[0]!.reason!, /^not_allowed: apply is not in this node's commands\.allow \(restart, stop, start, rollback, release, snapshot\)/);
+    h.send(h.cmd({ type: 'restart' }));
+    await h.exec.idle();
+    assert.deepEqual(h.t.calls, ['restart web']);
+  });
+
+  it('with commands.allowExecutables, an apply may run only the listed executables', async () => {
+    const h = setup(COMMAND_TYPES, ['/usr/bin/node']);
+    h.send(h.cmd({ type: 'apply', task: 'web', spec: { name: 'web', version: 'v3', command: ['/bin/sh', '-c', 'id'] } }));
+    h.send(h.cmd({ type: 'apply', task: 'web', spec: { name: 'web', version: 'v3', command: ['/usr/bin/node', 'web.js'] } }));
+    await h.exec.idle();
+    assert.match(h.acks.find((a) => a.status === 'rejected')!.reason!, /^not_allowed: apply may run only \/usr\/bin\/node \(commands\.allowExecutables\), not "\/bin\/sh"/);
+    assert.deepEqual(h.t.calls, ['apply web@v3']);
+  });
+
+  it('a command issued before the node\'s journal was created is refused: a reset state dir cannot be replayed into', async () => {
+    const h = setup();
+    const captured = h.cmd({ type: 'restart' });
+    h.clock.advance(10_000);
+    // the node's state dir is wiped; the exporter starts over with an empty journal
+    rmSync(join(tmp.dir, 'commands.jsonl'), { force: true });
+    rmSync(join(tmp.dir, 'journal-created'), { force: true });
+    const fresh = new CommandJournal(tmp.dir, () => h.clock.now());
+    const acks: Ack[] = [];
+    const exec = new CommandExecutor({ node: 'edge-1', keys: new Map([[h.keys.verify.keyId, h.keys.verify.publicKey]]), clockSkewMs: 60_000, baseDir: tmp.dir, allow: new Set(COMMAND_TYPES) }, fresh, h.t, h.clock, { ack: (a) => acks.push(a), outcome() {} }, silentLogger);
+    exec.receive(Buffer.from(JSON.stringify(captured)));
+    await exec.idle();
+    assert.deepEqual(h.t.calls, []);
+    assert.equal(acks[0]!.status, 'rejected');
+    assert.match(acks[0]!.reason!, /^before_journal: issued before this node's command journal was created/);
+  });
+
   it('journals a command durably before returning, and a restart finishes what was accepted', async () => {
     const h = setup();
     const c = h.cmd({ type: 'rollback', version: undefined });
     h.t.rollback = () => new Promise(() => {}); // never finishes: the exporter "dies" mid-command
     h.send(c);
-    const reopened = new CommandJournal(tmp.dir);
+    const reopened = new CommandJournal(tmp.dir, () => h.clock.now());
     assert.equal(reopened.get(c.id)?.status, 'accepted', 'on disk before receive() returned');
     assert.equal(reopened.get(c.id)?.version, 'v1', 'rollback target resolved at acceptance');
     assert.equal(reopened.epoch, 3);
     const acks: Ack[] = [];
     const t2 = target();
     const exec2 = new CommandExecutor(
-      { node: 'edge-1', keys: new Map([[h.keys.verify.keyId, h.keys.verify.publicKey]]), clockSkewMs: 60_000, baseDir: tmp.dir },
+      { node: 'edge-1', keys: new Map([[h.keys.verify.keyId, h.keys.verify.publicKey]]), clockSkewMs: 60_000, baseDir: tmp.dir, allow: new Set(COMMAND_TYPES) },
       reopened,
       t2,
       h.clock,
