@@ -4,10 +4,11 @@ import { backtestCommand } from './backtest-command.js';
 import { collectorCommand } from './collector-command.js';
 import { exporterCommand } from './exporter-command.js';
 import { keysCommand } from './keys-command.js';
+import { nodesCommand } from './nodes-command.js';
 import { startCommand } from './start-command.js';
 import { tokenCommand } from './token-command.js';
 
-const commands: Command[] = [startCommand, exporterCommand, collectorCommand, tokenCommand, keysCommand, backtestCommand];
+const commands: Command[] = [startCommand, exporterCommand, collectorCommand, nodesCommand, tokenCommand, keysCommand, backtestCommand];
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -94,6 +94,7 @@ Examples:
     const logger = createLogger({ level });
     const keyFile = ensureKeyPair(join(dataDir, 'keys'));
     const tokenFiles = await apiTokens(dataDir);
+    const node = await nodeCredentials(dataDir, 'edge-local');
     const tracing = await tracingFromEnv('edgewatch', logger);
     // loaded here, not at the top: `edgewatch exporter` on an edge device must not load the collector
     const [{ startCollector }, { startExporter }, { loadCollectorConfig }, { loadExporterConfig }] = await Promise.all([
@@ -108,7 +109,7 @@ Examples:
     let exporter: Awaited<ReturnType<typeof startExporter>>;
     let exporterCfg: ReturnType<typeof exporterConfig>;
     try {
-      exporterCfg = exporterConfig(host, ports, dataDir, collector);
+      exporterCfg = exporterConfig(host, ports, dataDir, collector, node);
       exporter = await startExporter(exporterCfg, { logger: logger.child({ component: 'exporter' }), env: process.env, ...traced });
     } catch (err) {
       await collector.stop();
@@ -185,6 +186,18 @@ async function apiTokens(dataDir: string): Promise<{ admin: string; alertmanager
   return files;
 }
 
+/** The example node's credentials (edgewatch nodes add): it logs in to the embedded broker and the log input with them. */
+async function nodeCredentials(dataDir: string, name: string): Promise<{ name: string; password: string; sharedKey: string }> {
+  const { openCredentials } = await import('../collector/auth/credentials-store.js');
+  const store = await openCredentials(undefined, dataDir);
+  try {
+    const id = store.credentials.add(name, 'node');
+    return { name, password: id.password, sharedKey: store.credentials.sharedKey() };
+  } finally {
+    store.close();
+  }
+}
+
 /** Reads a YAML file of examples/start/ as a plain object. */
 function readStartYaml(name: string): Record<string, unknown> {
   return (parseYaml(readFileSync(join(startDir, name), 'utf8')) as Record<string, unknown> | null) ?? {};
@@ -219,14 +232,15 @@ function collectorConfig(host: string, ports: Record<PortKey, number>, dataDir: 
   return loaders!.loadCollectorConfig(stringify(raw), join(startDir, 'collector.yaml'));
 }
 
-function exporterConfig(host: string, ports: Record<PortKey, number>, dataDir: string, collector: RunningCollector) {
+function exporterConfig(host: string, ports: Record<PortKey, number>, dataDir: string, collector: RunningCollector, node: { name: string; password: string; sharedKey: string }) {
   const raw = readStartYaml('exporter.yaml');
   raw.tasks = moveServicePort(raw.tasks, ports['service-port']);
   const local = host === '0.0.0.0' ? '127.0.0.1' : host;
   const brokerUrl = collector.brokerUrl();
   raw.http = { listen: `${host}:${ports.metrics}` };
-  raw.forward = { ...section(raw, 'forward'), address: `${local}:${collector.forwardPort}` };
-  if (brokerUrl) raw.mqtt = { ...section(raw, 'mqtt'), url: brokerUrl };
+  raw.node = node.name;
+  raw.forward = { ...section(raw, 'forward'), address: `${local}:${collector.forwardPort}`, sharedKey: node.sharedKey, username: node.name, password: node.password };
+  if (brokerUrl) raw.mqtt = { ...section(raw, 'mqtt'), url: brokerUrl, username: node.name, password: node.password };
   raw.commands = { publicKeyFile: join(dataDir, 'keys', 'command.pub') };
   raw.spool = { ...section(raw, 'spool'), dir: join(dataDir, 'exporter', 'spool') };
   raw.state = { dir: join(dataDir, 'exporter', 'state') };

@@ -16,8 +16,20 @@ const forwardLimits = z
     maxFrameBytes: byteSize.default(16 * MiB),
     maxDecompressedBytes: byteSize.default(64 * MiB),
     maxDepth: z.number().int().min(4).max(256).default(32),
-    maxConnections: z.number().int().min(1).default(1024),
+    maxConnections: z.number().int().min(1).default(10_000),
+    /** Open connections from one address (a flood of idle sockets from one host cannot lock the fleet out). */
+    maxConnectionsPerPeer: z.number().int().min(1).default(256),
     handshakeTimeoutSeconds: z.number().min(0.1).default(10),
+    /** A connection must send its first frame (or PING) within this, handshake or not. */
+    firstFrameTimeoutSeconds: z.number().min(0.1).default(10),
+    /** A frame must arrive whole within this of its first byte (a trickling sender is cut off). */
+    frameTimeoutSeconds: z.number().min(0.1).default(30),
+    /** Entries one frame may carry once decoded (a small gzip frame of tiny entries cannot become millions). */
+    maxEntriesPerFrame: z.number().int().min(1).default(100_000),
+    /** Records per second one connection is served at; faster senders are slowed (their acks wait), not refused. */
+    recordsPerSecondPerConnection: z.number().min(1).default(200_000),
+    /** Bytes of partial frames held over all connections; past it the largest holder is cut off. */
+    maxBufferedBytes: byteSize.default(256 * MiB),
     idleTimeoutSeconds: z.number().min(1).default(600),
   })
   .prefault({});
@@ -30,6 +42,12 @@ const forwardUser = z.strictObject({
 const forward = z
   .strictObject({
     listen: hostPort.default({ host: '127.0.0.1', port: 24224 }),
+    /**
+     * Senders log in with node credentials (`edgewatch nodes add`): the shared-key handshake with a user
+     * name and password, and a node may only send `edgewatch.<its name>.*` tags. Off, any sender that
+     * reaches the port is taken (and `forward.sharedKey`, if set, is the only check).
+     */
+    nodeAuth: z.boolean().default(true),
     sharedKey: z.string().min(1).optional(),
     selfHostname: z.string().min(1).default('edgewatch-collector'),
     users: z.array(forwardUser).default([]),
@@ -37,8 +55,8 @@ const forward = z
     heartbeat: z.boolean().default(true),
     limits: forwardLimits,
   })
-  .refine((f) => f.users.length === 0 || f.sharedKey !== undefined, {
-    message: 'users need the shared_key handshake: set forward.sharedKey as well',
+  .refine((f) => f.users.length === 0 || f.sharedKey !== undefined || f.nodeAuth, {
+    message: 'users need the shared_key handshake: set forward.sharedKey as well (or nodeAuth: true)',
     path: ['users'],
   })
   .prefault({});
@@ -46,13 +64,21 @@ const forward = z
 const mqtt = z
   .strictObject({
     url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must be a URL like "mqtt://host:1883"').optional(),
-    embedded: z.strictObject({ listen: hostPort.default({ host: '127.0.0.1', port: 1883 }) }).optional(),
+    embedded: z
+      .strictObject({
+        listen: hostPort.default({ host: '127.0.0.1', port: 1883 }),
+        /** Largest MQTT packet a client may send; a larger one closes its connection. */
+        maxPacketBytes: byteSize.default(1024 * 1024),
+      })
+      .optional(),
     username: z.string().optional(),
     password: z.string().optional(),
+    /** The password read from a file (an external broker), so the config holds no secret. */
+    passwordFile: z.string().min(1).optional(),
     clientId: z.string().min(1).max(64).default('edgewatch-collector'),
   })
   .refine((m) => !(m.url && m.embedded), { message: 'set mqtt.url (an external broker) or mqtt.embedded (the built-in one), not both' })
-  .transform((m) => (m.url || m.embedded ? m : { ...m, embedded: { listen: { host: '127.0.0.1', port: 1883 } } }))
+  .transform((m) => (m.url || m.embedded ? m : { ...m, embedded: { listen: { host: '127.0.0.1', port: 1883 }, maxPacketBytes: 1024 * 1024 } }))
   .prefault({});
 
 const retention = z
@@ -88,6 +114,8 @@ export interface CollectorPaths {
   commandKey: string;
   /** Set when the key is not configured: the directory where a pair is generated on first start. */
   generatedKeysDir?: string;
+  /** The node-credential key: `nodes.credentialsKeyFile`, or `keys/node-credentials.key` beside the store. */
+  nodeKey: string;
   rules: string;
 }
 
@@ -101,6 +129,7 @@ function pathsOf(c: z.output<typeof collectorConfigBase>): CollectorPaths {
     outbox: c.notify.outboxPath ?? beside('notify-outbox.db'),
     commandKey: c.commands.privateKeyFile ?? join(keysDir, 'command.key'),
     ...(c.commands.privateKeyFile ? {} : { generatedKeysDir: keysDir }),
+    nodeKey: c.nodes.credentialsKeyFile ?? (memory ? ':memory:' : join(keysDir, 'node-credentials.key')),
     rules: c.rules.file ?? DEFAULT_RULES_FILE,
   };
 }
@@ -139,7 +168,13 @@ const collectorConfigBase = z.strictObject({
       maxAttempts: z.number().int().min(1).max(20).default(3),
     })
     .prefault({}),
-  nodes: z.strictObject({ leaseSeconds: z.number().min(1).default(30) }).prefault({}),
+  nodes: z
+    .strictObject({
+      leaseSeconds: z.number().min(1).default(30),
+      /** The key node and forward credentials are derived from (`edgewatch nodes add`); made on first start. */
+      credentialsKeyFile: z.string().min(1).optional(),
+    })
+    .prefault({}),
   rules: z.strictObject({ file: z.string().min(1).optional() }).prefault({}),
   /** The fleet's desired tasks per node (what migration may move); also set with PUT /api/specs. */
   desired: z.strictObject({ file: z.string().min(1).optional() }).prefault({}),

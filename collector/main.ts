@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Registry } from 'prom-client';
-import { ensureKeyPair, readSigningKey } from '../common/adapters/key-files.js';
+import { ensureKeyPair, readSecretFile, readSigningKey } from '../common/adapters/key-files.js';
+import { ensureSecretKey } from '../common/adapters/secret-key-file.js';
 import { MqttBus } from '../common/adapters/mqtt-bus.js';
 import { systemClock, type Clock, type Timers } from '../common/clock.js';
 import { Lifecycle, periodic, type Component } from '../common/lifecycle.js';
@@ -12,6 +13,9 @@ import { RuleMetrics } from '../common/rules/rule-metrics.js';
 import { idOnlyTracer, type Tracer } from '../common/tracing.js';
 import { EmbeddedBroker } from './adapters/embedded-broker.js';
 import { AuditLog } from './audit/audit-log.js';
+import { brokerLogin } from './auth/broker-login.js';
+import { forwardHandshake } from './auth/forward-senders.js';
+import { COLLECTOR_USER, NodeCredentials } from './auth/node-credentials.js';
 import { TokenStore } from './auth/token-store.js';
 import { loadDesiredFile } from './desired/desired-file.js';
 import { DesiredSpecs, syncDesiredFile } from './desired/desired-specs.js';
@@ -99,28 +103,42 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     controlLog.warn('commands.privateKeyFile is not set: generated a command key pair; give every exporter the public key', { publicKeyFile: `${paths.generatedKeysDir}/command.pub` });
   }
   const signingKey = readSigningKey(paths.commandKey);
-  const broker = config.mqtt.embedded ? new EmbeddedBroker(config.mqtt.embedded.listen, controlLog) : undefined;
+  const credentials = new NodeCredentials(state, paths.nodeKey === ':memory:' ? randomBytes(32) : ensureSecretKey(paths.nodeKey, 'nodes.credentialsKeyFile'), clock);
+  const nodes = new NodeRegistry(config.nodes.leaseSeconds * 1000);
+  const controlMetrics = new ControlPlaneMetrics(registry, nodes);
+  const broker = config.mqtt.embedded
+    ? new EmbeddedBroker(
+        {
+          listen: config.mqtt.embedded.listen,
+          maxPacketBytes: config.mqtt.embedded.maxPacketBytes,
+          authenticate: (user, password) => brokerLogin(credentials, user, password),
+          refused: (reason) => controlMetrics.brokerRefused(reason),
+        },
+        controlLog,
+      )
+    : undefined;
   const brokerUrl = () => config.mqtt.url ?? broker?.url;
   const bus = new MqttBus(
     {
       url: () => brokerUrl()!,
       clientId: config.mqtt.clientId,
-      ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
-      ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
+      // on the embedded broker the collector logs in as itself; on an external one, as configured
+      ...(broker ? { username: COLLECTOR_USER, password: credentials.collectorPassword() } : {}),
+      ...(!broker && config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
+      ...(!broker && config.mqtt.passwordFile ? { password: readSecretFile(config.mqtt.passwordFile, 'mqtt.passwordFile') } : {}),
+      ...(!broker && !config.mqtt.passwordFile && config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
     },
     controlLog,
   );
   const metrics = new CollectorMetrics(registry, () => store.stats());
 
   // the control plane: nodes, epochs and signed commands
-  const nodes = new NodeRegistry(config.nodes.leaseSeconds * 1000);
   const epochs = new EpochStore(state);
   const commandLog = new CommandLog(state);
   const tokens = new TokenStore(state, clock);
   const desired = new DesiredSpecs(state, clock);
   if (config.desired.file) syncDesiredFile(desired, loadDesiredFile(config.desired.file));
   const audit = new AuditLog(state, clock);
-  const controlMetrics = new ControlPlaneMetrics(registry, nodes);
   let writeInternal: ReturnType<typeof internalWriter> = async () => undefined;
   const dispatcher = new CommandDispatcher(
     {
@@ -233,7 +251,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     metrics.retentionDeletedRecords('age', res.age);
     metrics.retentionDeletedRecords('size', res.size);
   }, logger.child({ component: 'store' }));
-  const forward = new ForwardServer(config.forward, { pipeline: ingest, metrics, clock, timers: clock, logger: logger.child({ component: 'forward' }) });
+  const forward = new ForwardServer(config.forward, { pipeline: ingest, handshake: forwardHandshake(config.forward, credentials), metrics, clock, timers: clock, logger: logger.child({ component: 'forward' }) });
   let ready = false;
   const http = httpApi(config, {
     store,

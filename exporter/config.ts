@@ -16,6 +16,12 @@ export const exporterConfigSchema = z
       .strictObject({
         address: hostPort,
         sharedKey: z.string().min(1).optional(),
+        /** Node credentials for the collector's forward input (`edgewatch nodes add`): user and password. */
+        username: z.string().min(1).optional(),
+        password: z.string().min(1).optional(),
+        /** Or the password (and shared key) read from files, so the config holds no secret. */
+        passwordFile: z.string().min(1).optional(),
+        sharedKeyFile: z.string().min(1).optional(),
         tls: z.boolean().default(false),
         flushIntervalMs: z.number().int().min(1).default(1),
         batchRecords: z.number().int().min(1).max(100000).default(5000),
@@ -28,6 +34,7 @@ export const exporterConfigSchema = z
         url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must be a URL like "mqtt://host:1883"'),
         username: z.string().optional(),
         password: z.string().optional(),
+        passwordFile: z.string().min(1).optional(),
         heartbeatSeconds: z.number().min(1).default(10),
       })
       .optional(),
@@ -101,8 +108,17 @@ export function loadExporterConfig(text: string, file?: string, defaultNode = ho
     spool: { ...cfg.spool, dir: resolve(baseDir, cfg.spool.dir) },
     state: { dir: resolve(baseDir, cfg.state.dir) },
     commands: { ...cfg.commands, ...(cfg.commands.publicKeyFile ? { publicKeyFile: resolve(baseDir, cfg.commands.publicKeyFile) } : {}) },
+    ...(cfg.forward ? { forward: { ...cfg.forward, ...resolved(cfg.forward, ['passwordFile', 'sharedKeyFile'], baseDir) } } : {}),
+    ...(cfg.mqtt ? { mqtt: { ...cfg.mqtt, ...resolved(cfg.mqtt, ['passwordFile'], baseDir) } } : {}),
     tasks: cfg.tasks.map((t) => resolveTaskCwd(finishTaskSpec(t), baseDir)),
   };
+}
+
+/** The named path keys of `o` resolved against `baseDir` (only those set). */
+function resolved<T extends object>(o: T, keys: Array<keyof T>, baseDir: string): Partial<T> {
+  const out: Partial<T> = {};
+  for (const k of keys) if (typeof o[k] === 'string') out[k] = resolve(baseDir, o[k] as string) as T[keyof T];
+  return out;
 }
 
 /** Reads and validates an exporter config file. */

@@ -1,6 +1,6 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { readVerifyKey } from '../common/adapters/key-files.js';
+import { readSecretFile, readVerifyKey } from '../common/adapters/key-files.js';
 import { MqttBus } from '../common/adapters/mqtt-bus.js';
 import { systemClock, type Clock, type Timers } from '../common/clock.js';
 import { Lifecycle } from '../common/lifecycle.js';
@@ -64,7 +64,7 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
         tls: config.forward.tls,
         flushIntervalMs: config.forward.flushIntervalMs,
         ackTimeoutMs: config.forward.ackTimeoutMs,
-        ...(config.forward.sharedKey ? { sharedKey: config.forward.sharedKey } : {}),
+        ...forwardSecrets(config.forward),
       })
     : undefined;
   const shipping = createLogShipping(config, forwardClient, clock, (fn) => setImmediate(fn), registry, logger);
@@ -75,7 +75,7 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
           url: config.mqtt.url,
           clientId: `edgewatch-exporter-${config.node}`,
           ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
-          ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
+          ...(config.mqtt.passwordFile ? { password: readSecretFile(config.mqtt.passwordFile, 'mqtt.passwordFile') } : config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
           will: { topic: topics.status(config.node), payload: 'offline', retain: true },
           birth: { topic: topics.status(config.node), payload: 'online', retain: true },
         },
@@ -145,4 +145,11 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
       await lifecycle.stop();
     },
   };
+}
+
+/** The forward handshake's secrets: inline in the config, or read from the files it names. */
+function forwardSecrets(f: NonNullable<ExporterConfig['forward']>): { sharedKey?: string; username?: string; password?: string } {
+  const sharedKey = f.sharedKeyFile ? readSecretFile(f.sharedKeyFile, 'forward.sharedKeyFile') : f.sharedKey;
+  const password = f.passwordFile ? readSecretFile(f.passwordFile, 'forward.passwordFile') : f.password;
+  return { ...(sharedKey ? { sharedKey } : {}), ...(f.username ? { username: f.username } : {}), ...(password ? { password } : {}) };
 }

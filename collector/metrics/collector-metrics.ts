@@ -16,6 +16,12 @@ export const REJECT_REASONS = [
   'handshake_timeout',
   'handshake_required',
   'too_many_connections',
+  'too_many_connections_per_peer',
+  'first_frame_timeout',
+  'frame_timeout',
+  'too_many_entries',
+  'buffer_full',
+  'tag_not_allowed',
   'store_failed',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];

@@ -15,9 +15,11 @@ export interface IngestBatch {
   events: Event[];
   /** Set by the persist stage when the chunk was stored before; later stages must not act on it again. */
   duplicate: boolean;
+  /** Who sent it, when the input authenticated the sender: a service's records never speak for a node. */
+  readonly sender?: { kind: 'node' | 'service'; name: string };
 }
 
 /** A fresh batch for the pipeline. */
-export function ingestBatch(input: string, tag: string, entries: readonly unknown[], payload: Uint8Array, chunk: string | undefined): IngestBatch {
-  return { input, tag, entries, payload, chunk, events: [], duplicate: false };
+export function ingestBatch(input: string, tag: string, entries: readonly unknown[], payload: Uint8Array, chunk: string | undefined, sender?: IngestBatch['sender']): IngestBatch {
+  return { input, tag, entries, payload, chunk, events: [], duplicate: false, ...(sender ? { sender } : {}) };
 }

@@ -9,6 +9,8 @@ export function normaliseStage(onRejected: (reason: EntryRejection) => void): St
     exec(_ctx, batch) {
       const events = new Array<IngestBatch['events'][number]>();
       normaliseEntries(batch.tag, batch.entries, events, onRejected);
+      // a service sender's records name no node: only a node's own credentials speak for a node
+      if (batch.sender?.kind === 'service') for (const e of events) e.node = undefined;
       batch.events = events;
       return batch;
     },

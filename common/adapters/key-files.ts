@@ -85,3 +85,10 @@ export function readVerifyKey(file: string, configKey = 'commands.publicKeyFile'
   const pem = readPem(file, configKey);
   return decode(file, configKey, () => loadVerifyKey(pem), 'public key');
 }
+
+/** A secret kept in a file (a password, a shared key): its trimmed text; errors name the file and `configKey`. */
+export function readSecretFile(file: string, configKey: string): string {
+  const text = readPem(file, configKey).trim();
+  if (!text) throw new KeyFileError(file, configKey, 'the file is empty');
+  return text;
+}

@@ -18,6 +18,9 @@ export interface FluentClientOptions {
   port: number;
   node: string;
   sharedKey?: string;
+  /** Node credentials of the forward handshake (with the shared key). */
+  username?: string;
+  password?: string;
   tls: boolean;
   flushIntervalMs: number;
   ackTimeoutMs: number;
@@ -51,7 +54,7 @@ export class FluentForwardClient implements ForwardClient {
       tls: o.tls,
       enableReconnect: false,
       internalLogger: { info() {}, error() {} },
-      ...(o.sharedKey ? { security: { clientHostname: o.node, sharedKey: o.sharedKey, username: '', password: '' } } : {}),
+      ...(o.sharedKey ? { security: { clientHostname: o.node, sharedKey: o.sharedKey, username: o.username ?? '', password: o.password ?? '' } } : {}),
     });
     sender.on('error', (err) => this.failCurrent?.(err));
     // acks are tiny: without this, Nagle and delayed ACKs stall each chunk's round trip

@@ -24,7 +24,8 @@ export async function startTestCollector(forward: Record<string, unknown> = {}, 
   const config = loadCollectorConfig(
     [
       'http: {listen: "127.0.0.1:0"}',
-      `forward: ${JSON.stringify({ listen: '127.0.0.1:0', ...forward })}`,
+      // the forward tests here are about the protocol: node credentials are tested in test/security
+      `forward: ${JSON.stringify({ listen: '127.0.0.1:0', nodeAuth: false, ...forward })}`,
       'mqtt: {embedded: {listen: "127.0.0.1:0"}}',
       `store: ${JSON.stringify({ path: join(tmp.dir, 'collector.db'), ...store })}`,
     ].join('\n'),

@@ -4,6 +4,7 @@ import { loadCollectorConfig } from '../../collector/config.js';
 import { startCollector, type RunningCollector } from '../../collector/main.js';
 import { createLogger, silentLogger } from '../../common/logger.js';
 import { commandKeys } from './command-keys.js';
+import { addNode, forwardLogin } from './node-identity.js';
 import { startTestExporter } from './exporter-harness.js';
 import { tempDir } from './paths.js';
 import { parseExposition, sampleValue } from './prom-text.js';
@@ -44,8 +45,9 @@ export async function startControlPair(brokerUrl: string, tasksYaml: string, ext
     ].join('\n'),
   );
   const collector = await startCollector(config, { logger: logger() });
+  const login = addNode(config, node);
   const exporter = await startTestExporter(
-    `node: ${node}\nforward: {address: "127.0.0.1:${collector.forwardPort}", flushIntervalMs: 5}\nmqtt: {url: "${brokerUrl}", heartbeatSeconds: 1}\ncommands: {publicKeyFile: ${JSON.stringify(keys.publicKeyFile)}, allow: [restart, stop, start, apply, rollback, release, snapshot]}\n${extraExporterYaml}tasks:\n${tasksYaml}`,
+    `node: ${node}\nforward: {address: "127.0.0.1:${collector.forwardPort}", flushIntervalMs: 5, ${forwardLogin(login)}}\nmqtt: {url: "${brokerUrl}", heartbeatSeconds: 1}\ncommands: {publicKeyFile: ${JSON.stringify(keys.publicKeyFile)}, allow: [restart, stop, start, apply, rollback, release, snapshot]}\n${extraExporterYaml}tasks:\n${tasksYaml}`,
   );
   const base = `http://127.0.0.1:${collector.httpPort}`;
   const pair: ControlPair = {

@@ -9,14 +9,21 @@ import { ByteQueue } from './byte-queue.js';
 import { decodeFrame, type ForwardFrame } from './forward-frame.js';
 import { ForwardRejection } from './forward-rejection.js';
 import { FrameScanError, FrameScanner } from './frame-scanner.js';
-import { checkPing, heloMessage, type HandshakeConfig, type HeloState } from './handshake.js';
+import { checkPing, heloMessage, type HandshakeConfig, type HeloState, type SenderPrincipal } from './handshake.js';
+import type { BudgetHolder, ByteBudget } from './byte-budget.js';
+import { TokenBucket } from '../../../common/token-bucket.js';
+import { parseRecordTag } from '../../../protocol/log-record.js';
 
 /** Limits one connection enforces; sizes in bytes, times in ms. */
 export interface ConnectionLimits {
   maxFrameBytes: number;
   maxDecompressedBytes: number;
   maxDepth: number;
+  maxEntriesPerFrame: number;
   handshakeTimeoutMs: number;
+  firstFrameTimeoutMs: number;
+  frameTimeoutMs: number;
+  recordsPerSecond: number;
   idleTimeoutMs: number;
 }
 
@@ -26,8 +33,10 @@ export interface ConnectionDeps {
   clock: Clock;
   timers: Timers;
   limits: ConnectionLimits;
-  /** Present when forward.sharedKey is set: the connection must complete HELO/PING/PONG first. */
+  /** Present when senders must authenticate: the connection must complete HELO/PING/PONG first. */
   handshake: HandshakeConfig | undefined;
+  /** Bytes of partial frames, shared by every connection. */
+  budget: ByteBudget;
   randomBytes(n: number): Buffer;
   rejected(reason: RejectReason, message: string, peer: string): void;
   debug(message: string, fields: Record<string, unknown>): void;
@@ -43,8 +52,15 @@ const CLOSE_GRACE_MS = 1000;
  * handshake, hands event frames to the pipeline one at a time and acks each chunk only after the
  * pipeline, which ends with the durable write, has resolved.
  */
-export class ForwardConnection {
+export class ForwardConnection implements BudgetHolder {
   private readonly bytes = new ByteQueue();
+  /** Bytes of a partial frame this connection holds (the byte budget's view of it). */
+  held = 0;
+  /** Who the sender logged in as (node credentials); undefined without user authentication. */
+  private principal: SenderPrincipal | undefined;
+  private firstFrameTimer: TimerHandle | undefined;
+  private frameTimer: TimerHandle | undefined;
+  private readonly records: TokenBucket;
   private readonly scanner: FrameScanner;
   private chain: Promise<void> = Promise.resolve();
   private queued = 0;
@@ -64,6 +80,12 @@ export class ForwardConnection {
   ) {
     this.scanner = new FrameScanner(deps.limits.maxFrameBytes, deps.limits.maxDepth);
     this.lastActivity = deps.clock.now();
+    this.records = new TokenBucket(deps.limits.recordsPerSecond, deps.limits.recordsPerSecond, this.lastActivity);
+  }
+
+  /** Cut off by the byte budget (it held the most when the total passed the cap). */
+  evict(): void {
+    this.reject(new ForwardRejection('buffer_full', `the forward input holds forward.limits.maxBufferedBytes of partial frames; this connection held the most`));
   }
 
   /** Starts reading; sends HELO first when a shared key is configured. */
@@ -78,6 +100,8 @@ export class ForwardConnection {
         if (this.helo) this.reject(new ForwardRejection('handshake_timeout', `no PING within ${this.deps.limits.handshakeTimeoutMs} ms of HELO`));
       }, this.deps.limits.handshakeTimeoutMs);
     }
+    this.firstFrameTimer = this.deps.timers.setTimeout(() => this.reject(new ForwardRejection('first_frame_timeout', `no frame within ${this.deps.limits.firstFrameTimeoutMs} ms of connecting`)), this.deps.limits.firstFrameTimeoutMs);
+    this.deps.budget.join(this);
     this.armIdle(this.deps.limits.idleTimeoutMs);
   }
 
@@ -89,8 +113,8 @@ export class ForwardConnection {
   close(graceful = false): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
-    if (this.handshakeTimer) this.deps.timers.clearTimeout(this.handshakeTimer);
-    if (this.idleTimer) this.deps.timers.clearTimeout(this.idleTimer);
+    for (const t of [this.handshakeTimer, this.idleTimer, this.firstFrameTimer, this.frameTimer]) if (t) this.deps.timers.clearTimeout(t);
+    this.deps.budget.leave(this);
     this.bytes.clear();
     this.scanner.reset();
     if (graceful) {
@@ -110,12 +134,25 @@ export class ForwardConnection {
       for (;;) {
         const end = this.scanner.scan(this.bytes.view());
         if (end < 0) break;
+        this.frameComplete();
         this.enqueue(this.bytes.take(end));
       }
     } catch (err) {
       const e = err as FrameScanError;
-      this.reject(new ForwardRejection(e.reason ?? 'malformed', e.message));
+      return this.reject(new ForwardRejection(e.reason ?? 'malformed', e.message));
     }
+    const partial = this.bytes.view().length;
+    if (partial > 0 && !this.frameTimer) {
+      this.frameTimer = this.deps.timers.setTimeout(() => this.reject(new ForwardRejection('frame_timeout', `a frame was not complete ${this.deps.limits.frameTimeoutMs} ms after its first byte`)), this.deps.limits.frameTimeoutMs);
+    }
+    this.deps.budget.hold(this, partial);
+  }
+
+  private frameComplete(): void {
+    if (this.firstFrameTimer) this.deps.timers.clearTimeout(this.firstFrameTimer);
+    if (this.frameTimer) this.deps.timers.clearTimeout(this.frameTimer);
+    this.firstFrameTimer = undefined;
+    this.frameTimer = undefined;
   }
 
   private enqueue(frame: Buffer): void {
@@ -140,7 +177,9 @@ export class ForwardConnection {
   }
 
   private async ingest(frame: Extract<ForwardFrame, { kind: 'events' }>): Promise<void> {
-    const batch = ingestBatch('forward', frame.tag, frame.entries, frame.payload, frame.chunk);
+    this.checkTag(frame.tag);
+    await this.throttle(frame.entries.length);
+    const batch = ingestBatch('forward', frame.tag, frame.entries, frame.payload, frame.chunk, this.principal);
     try {
       await this.deps.pipeline.exec({ now: this.deps.clock.now() }, batch);
     } catch (err) {
@@ -151,6 +190,26 @@ export class ForwardConnection {
     if (frame.chunk !== undefined) this.write({ ack: frame.chunk });
   }
 
+  /** A node speaks only for itself: `edgewatch.<its name>.<task>`; a service never under `edgewatch.`. */
+  private checkTag(tag: string): void {
+    const p = this.principal;
+    if (!p) return;
+    if (p.kind === 'node' ? parseRecordTag(tag)?.node !== p.name : tag.startsWith('edgewatch.')) {
+      throw new ForwardRejection('tag_not_allowed', `${p.kind} ${p.name} may not send tag "${tag}" (${p.kind === 'node' ? `only edgewatch.${p.name}.<task>` : 'no edgewatch.* tags'})`);
+    }
+  }
+
+  /** Serves at most `recordsPerSecond` records: a faster sender waits for its acks, nothing is dropped. */
+  private async throttle(records: number): Promise<void> {
+    const n = Math.min(records, this.deps.limits.recordsPerSecond);
+    for (;;) {
+      const wait = this.records.waitMs(this.deps.clock.now(), n);
+      if (wait === 0) return void this.records.take(this.deps.clock.now(), n);
+      await new Promise<void>((r) => this.deps.timers.setTimeout(r, wait));
+      if (this.closedFlag) return; // frames already received are still stored
+    }
+  }
+
   private answerPing(fields: unknown[]): void {
     if (!this.helo || !this.deps.handshake) throw new ForwardRejection('malformed', 'PING without a pending HELO');
     const result = checkPing(this.deps.handshake, this.helo, fields);
@@ -159,6 +218,7 @@ export class ForwardConnection {
       throw new ForwardRejection('auth_failed', `handshake from "${result.clientHostname}" refused: ${result.reason}`);
     }
     this.helo = undefined;
+    this.principal = result.principal;
     if (this.handshakeTimer) this.deps.timers.clearTimeout(this.handshakeTimer);
     this.write(result.pong);
     this.deps.debug('forward handshake ok', { peer: this.peer, client: result.clientHostname });

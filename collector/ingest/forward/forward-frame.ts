@@ -19,6 +19,8 @@ export type ForwardFrame =
 /** Limits applied while decoding. */
 export interface FrameLimits {
   maxDecompressedBytes: number;
+  /** Entries one frame may decode to (`forward.limits.maxEntriesPerFrame`). */
+  maxEntriesPerFrame: number;
 }
 
 // 'auto' keeps 64-bit integers as numbers when exact and strings otherwise: never a BigInt that JSON
@@ -62,12 +64,21 @@ function inflate(payload: Buffer, maxBytes: number): Promise<Buffer> {
   });
 }
 
-function unpackEntries(bytes: Buffer): unknown[] {
+class TooManyEntries extends Error {}
+
+/** Decodes entries one at a time and stops at the cap, so a tiny frame of tiny entries cannot become millions of objects. */
+function unpackEntries(bytes: Buffer, max: number): unknown[] {
+  const out: unknown[] = [];
   try {
-    return unpackr.unpackMultiple(bytes);
+    unpackr.unpackMultiple(bytes, (value: unknown) => {
+      if (out.length >= max) throw new TooManyEntries();
+      out.push(value);
+    });
   } catch (err) {
+    if (err instanceof TooManyEntries) throw new ForwardRejection('too_many_entries', `more than forward.limits.maxEntriesPerFrame (${max}) entries in one frame`);
     throw new ForwardRejection('malformed', `undecodable PackedForward entries: ${errorMessage(err)}`);
   }
+  return out;
 }
 
 /**
@@ -110,12 +121,13 @@ export async function decodeFrame(frame: Buffer, limits: FrameLimits): Promise<F
       // fluent-logger sends compressed: "text" for plain PackedForward.
       throw new ForwardRejection('bad_compression', `unsupported compressed option "${options.compressed}" (expected "gzip")`);
     }
-    return { kind: 'events', mode, tag, entries: unpackEntries(payload), payload, chunk: options.chunk };
+    return { kind: 'events', mode, tag, entries: unpackEntries(payload, limits.maxEntriesPerFrame), payload, chunk: options.chunk };
   }
 
   const second = decodeAt(frame, secondStart, secondEnd);
   if (Array.isArray(second)) {
     if (header.count > 3) throw new ForwardRejection('malformed', 'Forward frames have at most 3 elements');
+    if (second.length > limits.maxEntriesPerFrame) throw new ForwardRejection('too_many_entries', `more than forward.limits.maxEntriesPerFrame (${limits.maxEntriesPerFrame}) entries in one frame`);
     const options = bounds[2] ? readOptions(decodeAt(frame, ...bounds[2])) : readOptions(undefined);
     // The entries' own bytes, without the array header: the same shape as a PackedForward payload.
     const payload = frame.subarray(secondStart + arrayHeader(frame.subarray(secondStart))!.first, secondEnd);

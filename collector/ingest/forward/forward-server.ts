@@ -9,11 +9,15 @@ import type { ForwardConfig } from '../../config.js';
 import type { CollectorMetrics } from '../../metrics/collector-metrics.js';
 import type { IngestBatch } from '../../pipeline/ingest-batch.js';
 import type { Stage } from '../../pipeline/stage.js';
+import { ByteBudget } from './byte-budget.js';
 import { ForwardConnection, type ConnectionDeps } from './forward-connection.js';
+import type { HandshakeConfig } from './handshake.js';
 
 /** What the forward server needs besides its config. */
 export interface ForwardServerDeps {
   pipeline: Stage<IngestBatch>;
+  /** How senders authenticate (shared key, users); undefined takes any sender. */
+  handshake: HandshakeConfig | undefined;
   metrics: CollectorMetrics;
   clock: Clock;
   timers: Timers;
@@ -32,6 +36,7 @@ export class ForwardServer {
   private server: Server | undefined;
   private udp: UdpSocket | undefined;
   private readonly connections = new Set<ForwardConnection>();
+  private readonly perPeer = new Map<string, number>();
   private readonly connectionDeps: ConnectionDeps;
 
   constructor(
@@ -47,10 +52,15 @@ export class ForwardServer {
         maxFrameBytes: limits.maxFrameBytes,
         maxDecompressedBytes: limits.maxDecompressedBytes,
         maxDepth: limits.maxDepth,
+        maxEntriesPerFrame: limits.maxEntriesPerFrame,
         handshakeTimeoutMs: limits.handshakeTimeoutSeconds * 1000,
+        firstFrameTimeoutMs: limits.firstFrameTimeoutSeconds * 1000,
+        frameTimeoutMs: limits.frameTimeoutSeconds * 1000,
+        recordsPerSecond: limits.recordsPerSecondPerConnection,
         idleTimeoutMs: limits.idleTimeoutSeconds * 1000,
       },
-      handshake: config.sharedKey ? { sharedKey: config.sharedKey, selfHostname: config.selfHostname, users: config.users } : undefined,
+      handshake: deps.handshake,
+      budget: new ByteBudget(limits.maxBufferedBytes),
       randomBytes,
       rejected: (reason, message, peer) => {
         deps.metrics.rejected(reason);
@@ -85,7 +95,7 @@ export class ForwardServer {
     });
     this.server = server;
     if (this.config.heartbeat) await this.startHeartbeat();
-    this.deps.logger.info('forward listening', { address: `${listen.host}:${this.port}`, tls: Boolean(tls), handshake: Boolean(this.config.sharedKey) });
+    this.deps.logger.info('forward listening', { address: `${listen.host}:${this.port}`, tls: Boolean(tls), handshake: Boolean(this.deps.handshake), users: Boolean(this.deps.handshake?.requireUsers) });
   }
 
   async stop(): Promise<void> {
@@ -104,18 +114,29 @@ export class ForwardServer {
   }
 
   private accept(socket: Socket): void {
-    const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const address = socket.remoteAddress ?? '?';
+    const peer = `${address}:${socket.remotePort ?? '?'}`;
     if (this.connections.size >= this.config.limits.maxConnections) {
       this.connectionDeps.rejected('too_many_connections', `already ${this.connections.size} connections (forward.limits.maxConnections)`, peer);
       socket.destroy();
       return;
     }
+    const fromPeer = this.perPeer.get(address) ?? 0;
+    if (fromPeer >= this.config.limits.maxConnectionsPerPeer) {
+      this.connectionDeps.rejected('too_many_connections_per_peer', `already ${fromPeer} connections from ${address} (forward.limits.maxConnectionsPerPeer)`, peer);
+      socket.destroy();
+      return;
+    }
+    this.perPeer.set(address, fromPeer + 1);
     socket.setNoDelay(true);
     const conn = new ForwardConnection(socket, peer, this.connectionDeps);
     this.connections.add(conn);
     this.deps.metrics.connectionOpened();
     socket.once('close', () => {
       if (this.connections.delete(conn)) this.deps.metrics.connectionClosed();
+      const left = (this.perPeer.get(address) ?? 1) - 1;
+      if (left > 0) this.perPeer.set(address, left);
+      else this.perPeer.delete(address);
     });
     conn.start();
   }

@@ -1,10 +1,19 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+/** Who a forward sender logged in as: an edge node (bound to `edgewatch.<node>.*` tags) or a service. */
+export interface SenderPrincipal {
+  kind: 'node' | 'service';
+  name: string;
+}
+
 /** The server side of the shared_key handshake (Forward Protocol Specification v1, "Handshake Messages"). */
 export interface HandshakeConfig {
   sharedKey: string;
   selfHostname: string;
-  users: ReadonlyArray<{ username: string; password: string }>;
+  /** Whether senders must log in with a user name and password (the HELO carries an auth salt then). */
+  requireUsers: boolean;
+  /** A user's password and principal; undefined for an unknown user. */
+  user(name: string): { password: string; principal?: SenderPrincipal } | undefined;
 }
 
 /** What the server sent in HELO and must remember to check PING. */
@@ -32,7 +41,7 @@ function sameHex(a: string, b: unknown): boolean {
 
 /** `["HELO", {nonce, auth, keepalive}]`; `auth` is a salt only when user authentication is on. */
 export function heloMessage(config: HandshakeConfig, state: HeloState): unknown[] {
-  return ['HELO', { nonce: state.nonce, auth: config.users.length > 0 ? state.authSalt : '', keepalive: true }];
+  return ['HELO', { nonce: state.nonce, auth: config.requireUsers ? state.authSalt : '', keepalive: true }];
 }
 
 /** Outcome of checking a PING: the PONG to send, and whether the connection may carry events. */
@@ -41,6 +50,8 @@ export interface PingResult {
   reason: string;
   clientHostname: string;
   pong: unknown[];
+  /** The user the sender logged in as, when users are required. */
+  principal?: SenderPrincipal;
 }
 
 /**
@@ -61,10 +72,13 @@ export function checkPing(config: HandshakeConfig, state: HeloState, fields: rea
   });
   if (!hostname || !salt) return fail('malformed PING');
   if (!sameHex(sha512Hex(salt, hostname, state.nonce, key), digest)) return fail('shared_key mismatch');
-  if (config.users.length > 0) {
-    const user = config.users.find((u) => u.username === (typeof username === 'string' ? username : bytes(username)?.toString('utf8')));
-    const expected = user ? sha512Hex(state.authSalt, Buffer.from(user.username), Buffer.from(user.password)) : '';
+  let principal: SenderPrincipal | undefined;
+  if (config.requireUsers) {
+    const name = typeof username === 'string' ? username : (bytes(username)?.toString('utf8') ?? '');
+    const user = name ? config.user(name) : undefined;
+    const expected = user ? sha512Hex(state.authSalt, Buffer.from(name), Buffer.from(user.password)) : '';
     if (!user || !sameHex(expected, passwordDigest)) return fail('username/password mismatch');
+    principal = user.principal;
   }
   const self = Buffer.from(config.selfHostname, 'utf8');
   return {
@@ -72,5 +86,6 @@ export function checkPing(config: HandshakeConfig, state: HeloState, fields: rea
     reason: '',
     clientHostname: hostname.toString('utf8'),
     pong: ['PONG', true, '', config.selfHostname, sha512Hex(salt, self, state.nonce, key)],
+    ...(principal ? { principal } : {}),
   };
 }

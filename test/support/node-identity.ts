@@ -1,0 +1,33 @@
+import { NodeCredentials, type IdentityKind } from '../../collector/auth/node-credentials.js';
+import type { CollectorConfig } from '../../collector/config.js';
+import { StateDb } from '../../collector/state/state-db.js';
+import { ensureSecretKey } from '../../common/adapters/secret-key-file.js';
+import { systemClock } from '../../common/clock.js';
+
+/** A node's credentials, as `edgewatch nodes add` makes them. */
+export interface NodeLogin {
+  name: string;
+  password: string;
+  sharedKey: string;
+}
+
+/** Adds a node (or service) to the collector's credentials (before or while it runs), as `edgewatch nodes add` would. */
+export function addNode(config: CollectorConfig, name: string, kind: IdentityKind = 'node'): NodeLogin {
+  const state = new StateDb(config.paths.state);
+  try {
+    const credentials = new NodeCredentials(state, ensureSecretKey(config.paths.nodeKey, 'nodes.credentialsKeyFile'), systemClock);
+    return { name, password: credentials.add(name, kind).password, sharedKey: credentials.sharedKey() };
+  } finally {
+    state.close();
+  }
+}
+
+/** The exporter config keys that log a node in to the forward input (YAML flow mapping entries). */
+export function forwardLogin(n: NodeLogin): string {
+  return `sharedKey: ${JSON.stringify(n.sharedKey)}, username: ${n.name}, password: ${JSON.stringify(n.password)}`;
+}
+
+/** The exporter config keys that log a node in to the broker. */
+export function mqttLogin(n: NodeLogin): string {
+  return `username: ${n.name}, password: ${JSON.stringify(n.password)}`;
+}
