@@ -88,6 +88,8 @@ export interface CollectorPaths {
   /** Set when the key is not configured: the directory where a pair is generated on first start. */
   generatedKeysDir?: string;
   rules: string;
+  /** The config key that decides each path, for messages that say what to change. */
+  keys: Record<'store' | 'state' | 'outbox' | 'commandKey' | 'rules', string>;
 }
 
 function pathsOf(c: z.output<typeof collectorConfigBase>): CollectorPaths {
@@ -101,6 +103,13 @@ function pathsOf(c: z.output<typeof collectorConfigBase>): CollectorPaths {
     commandKey: c.commands.privateKeyFile ?? join(keysDir, 'command.key'),
     ...(c.commands.privateKeyFile ? {} : { generatedKeysDir: keysDir }),
     rules: c.rules.file ?? DEFAULT_RULES_FILE,
+    keys: {
+      store: 'store.path',
+      state: 'store.path (state.db beside it)',
+      outbox: c.notify.outboxPath ? 'notify.outboxPath' : 'store.path (notify-outbox.db beside it)',
+      commandKey: c.commands.privateKeyFile ? 'commands.privateKeyFile' : 'commands.privateKeyFile (unset: keys/command.key beside store.path)',
+      rules: c.rules.file ? 'rules.file' : 'rules.file (unset: the default rules)',
+    },
   };
 }
 

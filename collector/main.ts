@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { ensureKeyPair, readSigningKey } from '../common/adapters/key-files.js';
 import { MqttBus } from '../common/adapters/mqtt-bus.js';
 import { systemClock, type Clock, type Timers } from '../common/clock.js';
+import { ConfigError } from '../common/errors.js';
 import { Lifecycle, periodic, type Component } from '../common/lifecycle.js';
 import { errorOnChange, type Logger } from '../common/logger.js';
 import { RuleEngine } from '../common/rules/rule-engine.js';
@@ -42,6 +43,7 @@ import { EpochStore, StateDb } from './state/state-db.js';
 import type { EventStore } from './store/event-store.js';
 import { RetentionLoop } from './store/retention-loop.js';
 import { SqliteEventStore } from './store/sqlite-store.js';
+import { openStoreFile } from './store/store-file.js';
 
 /** A running collector: its ports, registry, store, nodes and commands, and how to stop it. */
 export interface RunningCollector {
@@ -64,6 +66,16 @@ export interface CollectorRuntime {
   tracer?: Tracer;
 }
 
+/** The rule file's rules; a file that cannot be read or compiled is a config error naming `rules.file`. */
+function rulesOf(paths: CollectorConfig['paths']): ReturnType<typeof loadRulesFile> {
+  try {
+    return loadRulesFile(paths.rules);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`${paths.keys.rules}: ${paths.rules}`, err.issues);
+    throw err;
+  }
+}
+
 /** How often leases, rule timers and verification deadlines advance without a signal. */
 const TICK_MS = 1000;
 
@@ -82,17 +94,27 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   const randomHex = (n: number) => randomBytes(n).toString('hex');
   const tracer = runtime.tracer ?? idOnlyTracer(randomHex);
 
-  // adapters: files and the network
-  const store = new SqliteEventStore({
-    path: paths.store,
-    synchronous: config.store.synchronous,
-    segmentRecords: config.store.segmentRecords,
-    maxAgeMs: config.store.retention.maxAgeHours * 3_600_000,
-    maxBytes: config.store.retention.maxBytes,
-    dedupWindowMs: config.store.dedupWindowHours * 3_600_000,
+  // adapters: files and the network; a file that cannot be used stops the start with the way out
+  const store = openStoreFile({ path: paths.store, key: paths.keys.store, holds: 'every stored log record and trace' }, () =>
+    new SqliteEventStore({
+      path: paths.store,
+      synchronous: config.store.synchronous,
+      segmentRecords: config.store.segmentRecords,
+      maxAgeMs: config.store.retention.maxAgeHours * 3_600_000,
+      maxBytes: config.store.retention.maxBytes,
+      dedupWindowMs: config.store.dedupWindowHours * 3_600_000,
+    }),
+  );
+  const state = openStoreFile({ path: paths.state, key: paths.keys.state, holds: 'incidents, the command history and the nodes\' fencing epochs' }, () => {
+    const db = new StateDb(paths.state);
+    db.verify();
+    return db;
   });
-  const state = new StateDb(paths.state);
-  const outbox = new SqliteWebhookOutbox(paths.outbox, config.store.synchronous);
+  const outbox = openStoreFile({ path: paths.outbox, key: paths.keys.outbox, holds: 'webhook deliveries not yet sent' }, () => {
+    const db = new SqliteWebhookOutbox(paths.outbox, config.store.synchronous);
+    db.verify();
+    return db;
+  });
   const controlLog = logger.child({ component: 'control' });
   if (paths.generatedKeysDir && ensureKeyPair(paths.generatedKeysDir).created) {
     controlLog.warn('commands.privateKeyFile is not set: generated a command key pair; give every exporter the public key', { publicKeyFile: `${paths.generatedKeysDir}/command.pub` });
@@ -134,7 +156,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
 
   // detection: rules → incidents → remediation, and webhooks for every incident change
   const detectLog = logger.child({ component: 'detection' });
-  const engine = new RuleEngine(loadRulesFile(paths.rules));
+  const engine = new RuleEngine(rulesOf(paths));
   new RuleMetrics(registry, engine, 'edgewatch_collector');
   const notifier = new WebhookNotifier(
     { webhooks: config.notify.webhooks, externalURL: config.notify.externalURL ?? `http://${hostname()}:${config.http.listen.port}` },
