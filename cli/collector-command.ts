@@ -1,4 +1,5 @@
-import { onShutdownSignal } from '../common/lifecycle.js';
+import { systemClock } from '../common/clock.js';
+import { nodeProcess, ProcessEnd } from '../common/process-end.js';
 import { tracingFromEnv } from './tracing.js';
 import { createLogger } from '../common/logger.js';
 import { logLevelOption, parse, UsageError, type Command } from './args.js';
@@ -71,13 +72,14 @@ Examples:
       return 0;
     }
     const logger = createLogger({ level, fields: { component: 'collector' } });
+    const end = new ProcessEnd(logger, systemClock, nodeProcess(), 30_000);
     const tracing = await tracingFromEnv('edgewatch-collector', logger);
     const { startCollector } = await import('../collector/main.js');
     const collector = await startCollector(config, { logger, ...(tracing.tracer ? { tracer: tracing.tracer } : {}) });
-    onShutdownSignal(async () => {
+    end.stopWith(async () => {
       await collector.stop();
       await tracing.shutdown();
-    }, logger);
+    });
     await new Promise(() => {});
     return 0;
   },

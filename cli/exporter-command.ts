@@ -1,4 +1,5 @@
-import { onShutdownSignal } from '../common/lifecycle.js';
+import { systemClock } from '../common/clock.js';
+import { nodeProcess, ProcessEnd } from '../common/process-end.js';
 import { tracingFromEnv } from './tracing.js';
 import { createLogger } from '../common/logger.js';
 import { logLevelOption, parse, UsageError, type Command } from './args.js';
@@ -48,13 +49,17 @@ Examples:
       return 0;
     }
     const logger = createLogger({ level, fields: { component: 'exporter' } });
+    // a signal or a fatal error, even during start-up, stops the tasks before the process ends; the
+    // deadline leaves every task its terminationGracePeriodSeconds
+    const graceMs = Math.max(0, ...config.tasks.map((t) => t.terminationGracePeriodSeconds)) * 1000;
+    const end = new ProcessEnd(logger, systemClock, nodeProcess(), graceMs + 15_000);
     const tracing = await tracingFromEnv('edgewatch-exporter', logger);
     const { startExporter } = await import('../exporter/main.js');
     const exporter = await startExporter(config, { logger, env: process.env, ...(tracing.tracer ? { tracer: tracing.tracer } : {}) });
-    onShutdownSignal(async () => {
+    end.stopWith(async () => {
       await exporter.stop();
       await tracing.shutdown();
-    }, logger);
+    });
     await new Promise(() => {});
     return 0;
   },
