@@ -8,7 +8,7 @@ export const COMMAND_TYPES = ['restart', 'stop', 'start', 'apply', 'rollback', '
 export type CommandType = (typeof COMMAND_TYPES)[number];
 
 /** Why an edge node refused a command (bounded: it is a metric label). */
-export const REJECT_REASONS = ['malformed', 'bad_signature', 'unknown_key', 'wrong_node', 'expired', 'not_yet_valid', 'replayed', 'stale_epoch', 'unknown_task', 'invalid_spec', 'no_version'] as const;
+export const REJECT_REASONS = ['malformed', 'bad_signature', 'unknown_key', 'wrong_node', 'expired', 'not_yet_valid', 'replayed', 'stale_epoch', 'unknown_task', 'invalid_spec', 'no_version', 'journal_unwritable'] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** The signed command envelope (DESIGN.md, "Control channel"). `spec` is the task spec for `apply`. */
