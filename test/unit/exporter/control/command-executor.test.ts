@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { FakeClock } from '../../../../common/clock.js';
 import { silentLogger } from '../../../../common/logger.js';
@@ -149,5 +151,39 @@ describe('CommandExecutor', () => {
     await h.exec.idle();
     assert.equal(h.acks.at(-1)!.status, 'rejected');
     assert.match(h.acks.at(-1)!.reason!, /^unknown_task/);
+  });
+
+  it('refuses a command it cannot journal (journal_unwritable) without running it, and takes commands again once the journal writes', async () => {
+    // a real failure: the state dir's parent is a regular file, so every write fails with ENOTDIR
+    writeFileSync(join(tmp.dir, 'blocked'), '');
+    const keys = commandKeys(tmp.dir);
+    const clock = new FakeClock();
+    const acks: Ack[] = [];
+    const problems: Array<string | undefined> = [];
+    const t = target();
+    const journal = new CommandJournal(join(tmp.dir, 'blocked', 'state'), (p) => problems.push(p?.reason));
+    const exec = new CommandExecutor(
+      { node: 'edge-1', keys: new Map([[keys.verify.keyId, keys.verify.publicKey]]), clockSkewMs: 60_000, baseDir: tmp.dir },
+      journal,
+      t,
+      clock,
+      { ack: (a) => acks.push(a), outcome() {} },
+      silentLogger,
+    );
+    const cmd = (id: string) => signCommand({ id, type: 'restart', node: 'edge-1', task: 'web', issuedAt: clock.now(), expiresAt: clock.now() + 60_000, epoch: 1 }, keys.signing);
+    exec.receive(Buffer.from(JSON.stringify(cmd('cmd-aaaa'))));
+    await exec.idle();
+    assert.deepEqual(t.calls, [], 'not run');
+    assert.equal(acks.at(-1)!.status, 'rejected');
+    assert.match(acks.at(-1)!.reason!, /^journal_unwritable: cannot write \S+commands\.jsonl \(ENOTDIR[^)]*\): make state\.dir writable; the command was not run/);
+    assert.deepEqual(problems, ['ENOTDIR']);
+
+    rmSync(join(tmp.dir, 'blocked'));
+    journal.probe();
+    assert.deepEqual(problems, ['ENOTDIR', undefined], 'recovered');
+    exec.receive(Buffer.from(JSON.stringify(cmd('cmd-aaaa'))));
+    await exec.idle();
+    assert.deepEqual(t.calls, ['restart web'], 'the same command runs once the journal writes: it was never recorded as seen');
+    assert.equal(acks.at(-1)!.status, 'done');
   });
 });
