@@ -58,7 +58,8 @@ export function openStoreFile<T>(file: StoreFile, open: () => T): T {
     return open();
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    const detail = `${errorMessage(err)}${typeof code === 'string' && !errorMessage(err).includes(code) ? `, ${code}` : ''}`;
+    const message = errorMessage(err).replace(/\s*\n\s*/g, '; ');
+    const detail = `${message}${typeof code === 'string' && !message.includes(code) ? `, ${code}` : ''}`;
     throw new StoreFileError(file, !(typeof code === 'string' && ACCESS.test(code)), detail, { cause: err });
   }
 }
