@@ -43,7 +43,7 @@ import { EpochStore, StateDb } from './state/state-db.js';
 import type { EventStore } from './store/event-store.js';
 import { RetentionLoop } from './store/retention-loop.js';
 import { SqliteEventStore } from './store/sqlite-store.js';
-import { openStoreFile } from './store/store-file.js';
+import { openStoreFile, storeFilesOf } from './store/store-file.js';
 
 /** A running collector: its ports, registry, store, nodes and commands, and how to stop it. */
 export interface RunningCollector {
@@ -95,7 +95,8 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   const tracer = runtime.tracer ?? idOnlyTracer(randomHex);
 
   // adapters: files and the network; a file that cannot be used stops the start with the way out
-  const store = openStoreFile({ path: paths.store, key: paths.keys.store, holds: 'every stored log record and trace' }, () =>
+  const files = storeFilesOf(paths);
+  const store = openStoreFile(files.store, () =>
     new SqliteEventStore({
       path: paths.store,
       synchronous: config.store.synchronous,
@@ -105,12 +106,12 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
       dedupWindowMs: config.store.dedupWindowHours * 3_600_000,
     }),
   );
-  const state = openStoreFile({ path: paths.state, key: paths.keys.state, holds: 'incidents, the command history and the nodes\' fencing epochs' }, () => {
+  const state = openStoreFile(files.state, () => {
     const db = new StateDb(paths.state);
     db.verify();
     return db;
   });
-  const outbox = openStoreFile({ path: paths.outbox, key: paths.keys.outbox, holds: 'webhook deliveries not yet sent' }, () => {
+  const outbox = openStoreFile(files.outbox, () => {
     const db = new SqliteWebhookOutbox(paths.outbox, config.store.synchronous);
     db.verify();
     return db;
@@ -119,7 +120,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   if (paths.generatedKeysDir && ensureKeyPair(paths.generatedKeysDir).created) {
     controlLog.warn('commands.privateKeyFile is not set: generated a command key pair; give every exporter the public key', { publicKeyFile: `${paths.generatedKeysDir}/command.pub` });
   }
-  const signingKey = readSigningKey(paths.commandKey);
+  const signingKey = readSigningKey(paths.commandKey, paths.keys.commandKey);
   const broker = config.mqtt.embedded ? new EmbeddedBroker(config.mqtt.embedded.listen, controlLog) : undefined;
   const brokerUrl = () => config.mqtt.url ?? broker?.url;
   const bus = new MqttBus(
@@ -261,7 +262,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     () => (ready ? { ok: true } : { ok: false, reason: 'starting' }),
     logger.child({ component: 'http' }),
   );
-  const files: Component = {
+  const storeComponent: Component = {
     name: 'store',
     start() {},
     stop() {
@@ -274,7 +275,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   const lifecycle = new Lifecycle(logger);
   try {
     // the broker first, so the bus can name its port; the control plane subscribes before the bus connects
-    await lifecycle.start([files, ...(broker ? [broker] : []), retention, notifier, control, bus, ticker, http, forward]);
+    await lifecycle.start([storeComponent, ...(broker ? [broker] : []), retention, notifier, control, bus, ticker, http, forward]);
   } catch (err) {
     await lifecycle.stop();
     throw err;

@@ -10,6 +10,15 @@ export interface StoreFile {
   holds: string;
 }
 
+/** The collector's three database files, with their keys (from the config's resolved paths). */
+export function storeFilesOf(paths: { store: string; state: string; outbox: string; keys: Record<'store' | 'state' | 'outbox', string> }): Record<'store' | 'state' | 'outbox', StoreFile> {
+  return {
+    store: { path: paths.store, key: paths.keys.store, holds: 'every stored log record and trace' },
+    state: { path: paths.state, key: paths.keys.state, holds: "incidents, the command history and the nodes' fencing epochs" },
+    outbox: { path: paths.outbox, key: paths.keys.outbox, holds: 'webhook deliveries not yet sent' },
+  };
+}
+
 /** Errors that say the file is fine but cannot be reached: permissions, a read-only or full disk. */
 const ACCESS = /^(SQLITE_CANTOPEN|SQLITE_READONLY|SQLITE_PERM|SQLITE_FULL|SQLITE_BUSY|SQLITE_LOCKED|EACCES|EPERM|EROFS|ENOSPC|ENOTDIR|EISDIR)/;
 
