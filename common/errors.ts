@@ -35,14 +35,28 @@ export class EdgewatchError extends Error {
   }
 }
 
+/**
+ * `text` with control characters (C0 but newline and tab, DEL, C1) written as `\x1b`-style escapes: what a
+ * config file says is echoed in messages, and a key named with an escape sequence must not reach the
+ * terminal as one.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** A configuration file that cannot be used; `issues` are `path: message` lines ready to print. */
 export class ConfigError extends EdgewatchError {
+  readonly issues: string[];
+
   constructor(
     readonly file: string | undefined,
-    readonly issues: string[],
+    issues: string[],
   ) {
-    super('EW_CONFIG_INVALID', `${file ? `${file}: ` : ''}invalid configuration\n  ${issues.join('\n  ')}`);
+    const lines = issues.map(printable);
+    super('EW_CONFIG_INVALID', `${file ? `${printable(file)}: ` : ''}invalid configuration\n  ${lines.join('\n  ')}`);
     this.name = 'ConfigError';
+    this.issues = lines;
   }
 }
 
