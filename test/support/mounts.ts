@@ -40,11 +40,9 @@ export class Mounts {
   }
 
   /**
-   * `dir` bind-mounted onto itself, so it can be remounted read-only without touching its file system.
-   * The kernel refuses to make a mount read-only while files are open for writing through it, so to turn a
-   * directory in use read-only, bind it after the writer opened its files: the files it has open stay
-   * writable, and every file it opens from then on (a new segment, a temp file renamed into place) is
-   * refused with EROFS.
+   * `dir` bind-mounted onto itself, so it can be remounted read-only without touching its file system
+   * (the kernel refuses while a file is open for writing through it: for a directory in use, see
+   * {@link readOnlyOver}).
    */
   bindSelf(dir: string): void {
     mkdirSync(dir, { recursive: true });
@@ -60,6 +58,27 @@ export class Mounts {
   /** Changes a tmpfs made by {@link tmpfs}: its size ("4m"), or read-only / read-write. */
   remountTmpfs(dir: string, options: string): void {
     this.must(['mount', '-o', `remount,${options}`, dir]);
+  }
+
+  /**
+   * A read-only view of `dir` mounted over it in one step (bound and made read-only elsewhere, then moved
+   * into place), so a program writing there cannot slip a file open in between. Files it has open stay
+   * writable; every file it opens from then on (a new segment, a temp file renamed into place) is refused
+   * with EROFS. {@link unmount} takes it away again.
+   */
+  readOnlyOver(dir: string): void {
+    const staging = mkdtempSync(join(tmpdir(), 'edgewatch-ro-'));
+    try {
+      this.must(['mount', '--bind', dir, staging]);
+      this.must(['mount', '-o', 'remount,bind,ro', staging]);
+      this.must(['mount', '--move', staging, dir]);
+      this.made.push(dir);
+    } catch (err) {
+      run(['umount', staging]);
+      throw err;
+    } finally {
+      rmdirSync(staging);
+    }
   }
 
   /** Unmounts `dir` (one of this object's mounts) now. */

@@ -35,8 +35,7 @@ describe('a read-only spool and state dir (a read-only bind mount)', { timeout: 
     assert.equal((await exporter.readyz()).status, 200);
 
     // files the exporter has open stay writable; every new file (a segment, pids.json) is refused: EROFS
-    mounts.bindSelf(data);
-    mounts.bindReadOnly(data, true);
+    mounts.readOnlyOver(data);
     const why = await eventually('/readyz to say the spool is read-only', async () => {
       const r = await exporter.readyz();
       return r.status === 503 && /spool: spool\.dir \S+: read-only file system/.test(r.text) && r.text;
