@@ -4,7 +4,6 @@ import { Registry } from 'prom-client';
 import { ensureKeyPair, readSigningKey } from '../common/adapters/key-files.js';
 import { MqttBus } from '../common/adapters/mqtt-bus.js';
 import { systemClock, type Clock, type Timers } from '../common/clock.js';
-import { ConfigError } from '../common/errors.js';
 import { Lifecycle, periodic, type Component } from '../common/lifecycle.js';
 import { errorOnChange, type Logger } from '../common/logger.js';
 import { RuleEngine } from '../common/rules/rule-engine.js';
@@ -64,16 +63,6 @@ export interface CollectorRuntime {
   clock?: Clock & Timers;
   /** OpenTelemetry when enabled (the CLI starts it from OTEL_* variables); trace ids only otherwise. */
   tracer?: Tracer;
-}
-
-/** The rule file's rules; a file that cannot be read or compiled is a config error naming `rules.file`. */
-function rulesOf(paths: CollectorConfig['paths']): ReturnType<typeof loadRulesFile> {
-  try {
-    return loadRulesFile(paths.rules);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError(`${paths.keys.rules}: ${paths.rules}`, err.issues);
-    throw err;
-  }
 }
 
 /** How often leases, rule timers and verification deadlines advance without a signal. */
@@ -157,7 +146,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
 
   // detection: rules → incidents → remediation, and webhooks for every incident change
   const detectLog = logger.child({ component: 'detection' });
-  const engine = new RuleEngine(rulesOf(paths));
+  const engine = new RuleEngine(loadRulesFile(paths.rules, paths.keys.rules));
   new RuleMetrics(registry, engine, 'edgewatch_collector');
   const notifier = new WebhookNotifier(
     { webhooks: config.notify.webhooks, externalURL: config.notify.externalURL ?? `http://${hostname()}:${config.http.listen.port}` },

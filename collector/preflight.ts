@@ -49,7 +49,7 @@ export function collectorPreflight(config: CollectorConfig): string[] {
     try {
       fn();
     } catch (err) {
-      if (err instanceof ConfigError) problems.push(...err.issues.map((i) => `${p.keys.rules}: ${p.rules}: ${i}`));
+      if (err instanceof ConfigError) problems.push(...err.issues.map((i) => `${err.file}: ${i}`));
       else if (err instanceof EdgewatchError) problems.push(err.message);
       else throw err;
     }
@@ -59,7 +59,7 @@ export function collectorPreflight(config: CollectorConfig): string[] {
     const why = notWritable(p.generatedKeysDir);
     if (why) problems.push(`${p.keys.commandKey}: the key pair cannot be generated: ${why}`);
   }
-  keyed(() => void loadRulesFile(p.rules));
+  keyed(() => void loadRulesFile(p.rules, p.keys.rules));
   if (p.store !== ':memory:') {
     const dirs = [[dirname(p.store), p.keys.store]];
     if (dirname(p.outbox) !== dirname(p.store)) dirs.push([dirname(p.outbox), p.keys.outbox]);
