@@ -67,14 +67,14 @@ Examples:
     const { loadCollectorConfigFile } = await import('../collector/config.js');
     const config = loadCollectorConfigFile(values.config);
     if (values.check) {
-      const { collectorPreflight } = await import('../collector/preflight.js');
+      const [{ collectorPreflight }, { withoutPassword }] = await Promise.all([import('../collector/preflight.js'), import('../common/adapters/mqtt-bus.js')]);
       const problems = collectorPreflight(config);
       if (problems.length > 0) throw new ConfigError(values.config, problems);
       const f = config.forward;
       io.out(
         `${values.config}: valid (forward ${f.listen.host}:${f.listen.port}${f.tls ? ' tls' : ''}${f.sharedKey ? ' shared_key' : ''}, ` +
           `http ${config.http.listen.host}:${config.http.listen.port}, store ${config.store.path}, ` +
-          `mqtt ${config.mqtt.url ?? `embedded ${config.mqtt.embedded?.listen.host}:${config.mqtt.embedded?.listen.port}`})\n`,
+          `mqtt ${config.mqtt.url ? withoutPassword(config.mqtt.url) : `embedded ${config.mqtt.embedded?.listen.host}:${config.mqtt.embedded?.listen.port}`})\n`,
       );
       return 0;
     }

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Registry } from 'prom-client';
 import { ensureKeyPair, readSigningKey } from '../common/adapters/key-files.js';
-import { MqttBus } from '../common/adapters/mqtt-bus.js';
+import { MqttBus, withoutPassword } from '../common/adapters/mqtt-bus.js';
 import { systemClock, type Clock, type Timers } from '../common/clock.js';
 import { Lifecycle, periodic, type Component } from '../common/lifecycle.js';
 import { errorOnChange, type Logger } from '../common/logger.js';
@@ -118,6 +118,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
       clientId: config.mqtt.clientId,
       ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
       ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
+      credentialKeys: 'mqtt.username / mqtt.password (or the user:password in mqtt.url)',
     },
     controlLog,
   );
@@ -270,7 +271,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     throw err;
   }
   ready = true;
-  logger.info('collector started', { store: paths.store, records: store.stats().records, broker: brokerUrl() });
+  logger.info('collector started', { store: paths.store, records: store.stats().records, broker: withoutPassword(brokerUrl() ?? '') });
   return {
     get httpPort() {
       return http.port;

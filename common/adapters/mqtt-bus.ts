@@ -27,6 +27,11 @@ export interface MqttBusOptions {
   credentialKeys?: string;
 }
 
+/** A broker URL fit for logs and messages: a password in it (`mqtt://user:secret@host`) is masked. */
+export function withoutPassword(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+}
+
 /** CONNACK codes of a refused login: 3.1.1 bad user name or password (4), not authorised (5); 5.0 (134, 135). */
 const REFUSED = new Set([4, 5, 134, 135]);
 
@@ -72,6 +77,7 @@ export class MqttBus implements MessageBus {
     const { default: mqtt } = await import('mqtt');
     const o = this.options;
     const url = typeof o.url === 'function' ? o.url() : o.url;
+    const shown = withoutPassword(url);
     const opts: IClientOptions = {
       clientId: o.clientId,
       clean: false,
@@ -97,12 +103,12 @@ export class MqttBus implements MessageBus {
     };
     client.on('connect', (connack) => {
       this.attempts = 0;
-      if (this.refusal !== undefined) this.logger.info('mqtt login accepted again', { url });
+      if (this.refusal !== undefined) this.logger.info('mqtt login accepted again', { url: shown });
       this.refusal = undefined;
       for (const l of this.linkListeners) l('connected');
       // commands and acks are tiny: without this, Nagle and delayed ACKs add ~40 ms to each round trip
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-      this.logger.info('mqtt connected', { url, sessionPresent: connack.sessionPresent });
+      this.logger.info('mqtt connected', { url: shown, sessionPresent: connack.sessionPresent });
       // renewed on every connect: a broker restarted without persistence has forgotten them (MQTT.js#1001)
       for (const s of this.subs) client.subscribe(s.filter, { qos: 1 });
       if (o.birth) client.publish(o.birth.topic, o.birth.payload, { qos: 1, retain: o.birth.retain });
@@ -114,7 +120,7 @@ export class MqttBus implements MessageBus {
       this.scheduleReconnect();
     });
     client.on('error', (err: Error & { code?: number }) => {
-      if (err.code !== undefined && REFUSED.has(err.code)) this.noteRefusal(url, err);
+      if (err.code !== undefined && REFUSED.has(err.code)) this.noteRefusal(shown, err);
       else this.logger.warn('mqtt error', { err: err.message });
     });
     await new Promise<void>((resolve, reject) => {
