@@ -16,7 +16,6 @@ export const ERROR_CODES = {
   EW_STATE_WRITE: { retryable: true, meaning: 'state.dir refused a write (command journal, task history or pid file): supervision goes on, commands are refused until it works' },
   EW_MQTT_LOGIN_REFUSED: { retryable: true, meaning: 'the MQTT broker refused the login: mqtt.username / mqtt.password do not match its password file' },
   EW_STORE_OPEN: { retryable: false, meaning: 'a collector database file cannot be opened or is damaged (the message names the file, its config key and the ways out)' },
-  EW_RULES_FILE: { retryable: false, meaning: 'the rule file (rules.file) cannot be read or does not compile' },
 } as const satisfies Record<string, { retryable: boolean; meaning: string }>;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
