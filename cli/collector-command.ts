@@ -1,5 +1,7 @@
-import { onShutdownSignal } from '../common/lifecycle.js';
+import { systemClock } from '../common/clock.js';
+import { nodeProcess, ProcessEnd } from '../common/process-end.js';
 import { tracingFromEnv } from './tracing.js';
+import { ConfigError } from '../common/errors.js';
 import { createLogger, redactUrls } from '../common/logger.js';
 import { logLevelOption, parse, UsageError, type Command } from './args.js';
 
@@ -22,7 +24,10 @@ broker), within guardrails, and reported to webhooks (notify.webhooks) as Alertm
 Options:
   --config FILE       collector YAML config (see docs/configuration.md); every key has a default,
                       so an empty file gives a working single-machine setup
-  --check             validate the config, print a summary and exit (0 = valid, 2 = invalid)
+  --check             validate the config and every file it names (the signing key parses, the rules
+                      compile, the store's directory takes files, existing database files are intact,
+                      TLS files parse), print a summary or one "key: problem" line each, and exit
+                      (0 = valid, 2 = invalid)
   --log-level LEVEL   debug | info | warn | error (default info); logs are JSON lines on stderr
   -h, --help          show this help
 
@@ -66,6 +71,9 @@ Examples:
     const { loadCollectorConfigFile } = await import('../collector/config.js');
     const config = loadCollectorConfigFile(values.config);
     if (values.check) {
+      const [{ collectorPreflight }, { withoutPassword }] = await Promise.all([import('../collector/preflight.js'), import('../common/adapters/mqtt-bus.js')]);
+      const problems = collectorPreflight(config);
+      if (problems.length > 0) throw new ConfigError(values.config, problems);
       const f = config.forward;
       io.out(
         `${values.config}: valid (forward ${f.listen.host}:${f.listen.port}${f.tls ? ' tls' : ''}${f.sharedKey ? ' shared_key' : ''}, ` +
@@ -75,13 +83,14 @@ Examples:
       return 0;
     }
     const logger = createLogger({ level, fields: { component: 'collector' } });
+    const end = new ProcessEnd(logger, systemClock, nodeProcess(), 30_000);
     const tracing = await tracingFromEnv('edgewatch-collector', logger);
     const { startCollector } = await import('../collector/main.js');
     const collector = await startCollector(config, { logger, ...(tracing.tracer ? { tracer: tracing.tracer } : {}) });
-    onShutdownSignal(async () => {
+    end.stopWith(async () => {
       await collector.stop();
       await tracing.shutdown();
-    }, logger);
+    });
     await new Promise(() => {});
     return 0;
   },

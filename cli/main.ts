@@ -1,4 +1,4 @@
-import { ConfigError, EdgewatchError, errorMessage } from '../common/errors.js';
+import { ConfigError, EdgewatchError, errorMessage, printable } from '../common/errors.js';
 import { processIo, UsageError, type Command, type Io } from './args.js';
 import { backtestCommand } from './backtest-command.js';
 import { collectorCommand } from './collector-command.js';
@@ -48,18 +48,18 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return await command.run(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.err(`edgewatch ${command.name}: ${err.message}\nRun 'edgewatch ${command.name} --help' for usage.\n`);
+      io.err(`edgewatch ${command.name}: ${printable(err.message)}\nRun 'edgewatch ${command.name} --help' for usage.\n`);
       return 2;
     }
     if (err instanceof ConfigError) {
-      io.err(`edgewatch ${command.name}: ${err.message}\n`);
+      io.err(`edgewatch ${command.name}: ${printable(err.message)}\n`);
       return 2;
     }
     if (err instanceof EdgewatchError) {
-      io.err(`edgewatch ${command.name}: ${err.message}\n`);
+      io.err(`edgewatch ${command.name}: ${printable(err.message)}\n`);
       return 1;
     }
-    io.err(`edgewatch ${command.name}: ${errorMessage(err)}\n`);
+    io.err(`edgewatch ${command.name}: ${printable(errorMessage(err))}\n`);
     return 1;
   }
 }

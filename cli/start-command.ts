@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify } from 'yaml';
 import type { RunningCollector } from '../collector/main.js';
 import { ensureKeyPair } from '../common/adapters/key-files.js';
-import { onShutdownSignal } from '../common/lifecycle.js';
+import { systemClock } from '../common/clock.js';
+import { nodeProcess, ProcessEnd } from '../common/process-end.js';
 import { tracingFromEnv } from './tracing.js';
 import { createLogger } from '../common/logger.js';
 import { logLevelOption, parse, UsageError, type Command, type Io } from './args.js';
@@ -92,6 +93,7 @@ Examples:
     for (const p of PORTS) ports[p.key] = await choosePort(host, p, flags[p.key], notes);
 
     const logger = createLogger({ level });
+    const end = new ProcessEnd(logger, systemClock, nodeProcess(), 60_000);
     const keyFile = ensureKeyPair(join(dataDir, 'keys'));
     const tokenFiles = await apiTokens(dataDir);
     const node = await nodeCredentials(dataDir, 'edge-local');
@@ -115,11 +117,11 @@ Examples:
       await collector.stop();
       throw err;
     }
-    onShutdownSignal(async () => {
+    end.stopWith(async () => {
       await exporter.stop();
       await collector.stop();
       await tracing.shutdown();
-    }, logger);
+    });
     printBanner(io, { fault: faultNote(exporterCfg), node: exporterCfg.node, host, dataDir, tokenFile: tokenFiles.admin, collector, exporterPort: exporter.port, servicePort: ports['service-port'], notes });
     await new Promise(() => {});
     return 0;

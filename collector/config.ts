@@ -117,6 +117,8 @@ export interface CollectorPaths {
   /** The node-credential key: `nodes.credentialsKeyFile`, or `keys/node-credentials.key` beside the store. */
   nodeKey: string;
   rules: string;
+  /** The config key that decides each path, for messages that say what to change. */
+  keys: Record<'store' | 'state' | 'outbox' | 'commandKey' | 'rules', string>;
 }
 
 function pathsOf(c: z.output<typeof collectorConfigBase>): CollectorPaths {
@@ -131,6 +133,13 @@ function pathsOf(c: z.output<typeof collectorConfigBase>): CollectorPaths {
     ...(c.commands.privateKeyFile ? {} : { generatedKeysDir: keysDir }),
     nodeKey: c.nodes.credentialsKeyFile ?? (memory ? ':memory:' : join(keysDir, 'node-credentials.key')),
     rules: c.rules.file ?? DEFAULT_RULES_FILE,
+    keys: {
+      store: 'store.path',
+      state: 'store.path (state.db beside it)',
+      outbox: c.notify.outboxPath ? 'notify.outboxPath' : 'store.path (notify-outbox.db beside it)',
+      commandKey: c.commands.privateKeyFile ? 'commands.privateKeyFile' : 'commands.privateKeyFile (unset: keys/command.key beside store.path)',
+      rules: c.rules.file ? 'rules.file' : 'rules.file (unset: the default rules)',
+    },
   };
 }
 

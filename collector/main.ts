@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Registry } from 'prom-client';
 import { ensureKeyPair, readSecretFile, readSigningKey } from '../common/adapters/key-files.js';
 import { ensureSecretKey } from '../common/adapters/secret-key-file.js';
-import { MqttBus } from '../common/adapters/mqtt-bus.js';
+import { MqttBus, withoutPassword } from '../common/adapters/mqtt-bus.js';
 import { systemClock, type Clock, type Timers } from '../common/clock.js';
 import { Lifecycle, periodic, type Component } from '../common/lifecycle.js';
 import { errorOnChange, type Logger } from '../common/logger.js';
@@ -47,6 +47,7 @@ import { EpochStore, StateDb } from './state/state-db.js';
 import type { EventStore } from './store/event-store.js';
 import { RetentionLoop } from './store/retention-loop.js';
 import { SqliteEventStore } from './store/sqlite-store.js';
+import { openStoreFile, storeFilesOf } from './store/store-file.js';
 
 /** A running collector: its ports, registry, store, nodes and commands, and how to stop it. */
 export interface RunningCollector {
@@ -87,22 +88,33 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   const randomHex = (n: number) => randomBytes(n).toString('hex');
   const tracer = runtime.tracer ?? idOnlyTracer(randomHex);
 
-  // adapters: files and the network
-  const store = new SqliteEventStore({
-    path: paths.store,
-    synchronous: config.store.synchronous,
-    segmentRecords: config.store.segmentRecords,
-    maxAgeMs: config.store.retention.maxAgeHours * 3_600_000,
-    maxBytes: config.store.retention.maxBytes,
-    dedupWindowMs: config.store.dedupWindowHours * 3_600_000,
+  // adapters: files and the network; a file that cannot be used stops the start with the way out
+  const files = storeFilesOf(paths);
+  const store = openStoreFile(files.store, () =>
+    new SqliteEventStore({
+      path: paths.store,
+      synchronous: config.store.synchronous,
+      segmentRecords: config.store.segmentRecords,
+      maxAgeMs: config.store.retention.maxAgeHours * 3_600_000,
+      maxBytes: config.store.retention.maxBytes,
+      dedupWindowMs: config.store.dedupWindowHours * 3_600_000,
+    }),
+  );
+  const state = openStoreFile(files.state, () => {
+    const db = new StateDb(paths.state);
+    db.verify();
+    return db;
   });
-  const state = new StateDb(paths.state);
-  const outbox = new SqliteWebhookOutbox(paths.outbox, config.store.synchronous);
+  const outbox = openStoreFile(files.outbox, () => {
+    const db = new SqliteWebhookOutbox(paths.outbox, config.store.synchronous);
+    db.verify();
+    return db;
+  });
   const controlLog = logger.child({ component: 'control' });
   if (paths.generatedKeysDir && ensureKeyPair(paths.generatedKeysDir).created) {
     controlLog.warn('commands.privateKeyFile is not set: generated a command key pair; give every exporter the public key', { publicKeyFile: `${paths.generatedKeysDir}/command.pub` });
   }
-  const signingKey = readSigningKey(paths.commandKey);
+  const signingKey = readSigningKey(paths.commandKey, paths.keys.commandKey);
   const credentials = new NodeCredentials(state, paths.nodeKey === ':memory:' ? randomBytes(32) : ensureSecretKey(paths.nodeKey, 'nodes.credentialsKeyFile'), clock);
   const nodes = new NodeRegistry(config.nodes.leaseSeconds * 1000);
   const controlMetrics = new ControlPlaneMetrics(registry, nodes);
@@ -127,6 +139,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
       ...(!broker && config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
       ...(!broker && config.mqtt.passwordFile ? { password: readSecretFile(config.mqtt.passwordFile, 'mqtt.passwordFile') } : {}),
       ...(!broker && !config.mqtt.passwordFile && config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
+      credentialKeys: broker ? 'the collector\'s own login to its embedded broker' : 'mqtt.username / mqtt.password (or mqtt.passwordFile, or the user:password in mqtt.url)',
     },
     controlLog,
   );
@@ -164,7 +177,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
 
   // detection: rules → incidents → remediation, and webhooks for every incident change
   const detectLog = logger.child({ component: 'detection' });
-  const engine = new RuleEngine(loadRulesFile(paths.rules));
+  const engine = new RuleEngine(loadRulesFile(paths.rules, paths.keys.rules));
   new RuleMetrics(registry, engine, 'edgewatch_collector');
   const notifier = new WebhookNotifier(
     { webhooks: config.notify.webhooks, externalURL: config.notify.externalURL ?? `http://${hostname()}:${config.http.listen.port}` },
@@ -269,7 +282,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     clock,
     logger,
   });
-  const files: Component = {
+  const storeComponent: Component = {
     name: 'store',
     start() {},
     stop() {
@@ -282,13 +295,13 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   const lifecycle = new Lifecycle(logger);
   try {
     // the broker first, so the bus can name its port; the control plane subscribes before the bus connects
-    await lifecycle.start([files, ...(broker ? [broker] : []), retention, notifier, control, bus, ticker, http, forward]);
+    await lifecycle.start([storeComponent, ...(broker ? [broker] : []), retention, notifier, control, bus, ticker, http, forward]);
   } catch (err) {
     await lifecycle.stop();
     throw err;
   }
   ready = true;
-  logger.info('collector started', { store: paths.store, records: store.stats().records, broker: brokerUrl() });
+  logger.info('collector started', { store: paths.store, records: store.stats().records, broker: withoutPassword(brokerUrl() ?? '') });
   return {
     get httpPort() {
       return http.port;

@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   EW_FORWARD_REJECTED: { retryable: false, meaning: 'the forward input refused a frame or a connection (the reason says which limit)' },
   EW_WEBHOOK_TIMEOUT: { retryable: true, meaning: 'a webhook receiver did not answer in time' },
   EW_WEBHOOK_UNREACHABLE: { retryable: true, meaning: 'a webhook receiver could not be reached' },
+  EW_SPOOL_WRITE: { retryable: true, meaning: 'the spool directory refused a write (full, read-only, removed): records are dropped and the spool retries' },
+  EW_STATE_WRITE: { retryable: true, meaning: 'state.dir refused a write (command journal, task history or pid file): supervision goes on, commands are refused until it works' },
+  EW_MQTT_LOGIN_REFUSED: { retryable: true, meaning: 'the MQTT broker refused the login: mqtt.username / mqtt.password do not match its password file' },
+  EW_STORE_OPEN: { retryable: false, meaning: 'a collector database file cannot be opened or is damaged (the message names the file, its config key and the ways out)' },
 } as const satisfies Record<string, { retryable: boolean; meaning: string }>;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -31,14 +35,28 @@ export class EdgewatchError extends Error {
   }
 }
 
+/**
+ * `text` with control characters (C0 but newline and tab, DEL, C1) written as `\x1b`-style escapes: what a
+ * config file says is echoed in messages, and a key named with an escape sequence must not reach the
+ * terminal as one.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** A configuration file that cannot be used; `issues` are `path: message` lines ready to print. */
 export class ConfigError extends EdgewatchError {
+  readonly issues: string[];
+
   constructor(
     readonly file: string | undefined,
-    readonly issues: string[],
+    issues: string[],
   ) {
-    super('EW_CONFIG_INVALID', `${file ? `${file}: ` : ''}invalid configuration\n  ${issues.join('\n  ')}`);
+    const lines = issues.map(printable);
+    super('EW_CONFIG_INVALID', `${file ? `${printable(file)}: ` : ''}invalid configuration\n  ${lines.join('\n  ')}`);
     this.name = 'ConfigError';
+    this.issues = lines;
   }
 }
 

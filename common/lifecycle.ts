@@ -26,7 +26,10 @@ export function periodic(name: string, timers: Timers, periodMs: number, fn: () 
   };
 }
 
-/** Starts components in order and stops them in reverse; a failing stop is logged, not fatal. */
+/**
+ * Starts components in order and stops them in reverse; a failing stop is logged, not fatal. A start that
+ * fails stops what had started before rethrowing, so a failed start never leaves a half-started process.
+ */
 export class Lifecycle {
   private readonly started: Component[] = [];
 
@@ -34,7 +37,13 @@ export class Lifecycle {
 
   async start(components: Component[]): Promise<void> {
     for (const c of components) {
-      await c.start();
+      try {
+        await c.start();
+      } catch (err) {
+        this.logger.debug('start failed; stopping what started', { component: c.name, err });
+        await this.stop();
+        throw err;
+      }
       this.started.push(c);
       this.logger.debug('started', { component: c.name });
     }
@@ -52,23 +61,4 @@ export class Lifecycle {
       }
     }
   }
-}
-
-/** Runs `stop` once on SIGTERM or SIGINT, then exits; a second signal exits at once. */
-export function onShutdownSignal(stop: () => Promise<void>, logger: Logger): void {
-  let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    logger.info('shutting down', { signal });
-    stop().then(
-      () => process.exit(0),
-      (err) => {
-        logger.error('shutdown failed', { err });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', handler);
-  process.on('SIGINT', handler);
 }

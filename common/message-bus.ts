@@ -1,3 +1,6 @@
+/** The control link as the process sees it; `refused` means the broker rejected the credentials. */
+export type LinkState = 'connected' | 'disconnected' | 'refused';
+
 /** Delivery options of a publish (MQTT semantics). */
 export interface PublishOptions {
   qos?: 0 | 1;

@@ -3,13 +3,14 @@ import { Registry } from 'prom-client';
 import { readSecretFile, readVerifyKey } from '../common/adapters/key-files.js';
 import { MqttBus } from '../common/adapters/mqtt-bus.js';
 import { systemClock, type Clock, type Timers } from '../common/clock.js';
-import { Lifecycle } from '../common/lifecycle.js';
-import type { Logger } from '../common/logger.js';
+import { Lifecycle, periodic } from '../common/lifecycle.js';
+import { errorOnChange, type Logger } from '../common/logger.js';
 import { idOnlyTracer, type Tracer } from '../common/tracing.js';
 import { EDGEWATCH_VERSION } from '../common/version.js';
 import { topics } from '../protocol/topics.js';
 import { cronScheduler } from './adapters/cron-scheduler.js';
 import { FluentForwardClient } from './adapters/fluent-forward-client.js';
+import { GroupWatchdog } from './adapters/group-watchdog.js';
 import { fileHistoryStore } from './adapters/history-file.js';
 import { ExporterHttpServer } from './adapters/http-server.js';
 import { NodeLoad } from './adapters/node-load.js';
@@ -20,6 +21,7 @@ import { spawnLauncher } from './adapters/spawn-launcher.js';
 import type { ExporterConfig } from './config.js';
 import { CommandJournal } from './control/command-journal.js';
 import { createControlChannel } from './control/control-channel.js';
+import { Conditions } from './health/conditions.js';
 import { LogPipeline } from './logs/pipeline.js';
 import { createLogShipping } from './spool/log-shipping.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
@@ -67,7 +69,9 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
         ...forwardSecrets(config.forward),
       })
     : undefined;
-  const shipping = createLogShipping(config, forwardClient, clock, (fn) => setImmediate(fn), registry, logger);
+  // what may degrade without stopping supervision: the spool, the state files, the MQTT login
+  const conditions = new Conditions(registry, config.node, logger.child({ component: 'health' }));
+  const shipping = createLogShipping(config, forwardClient, clock, (fn) => setImmediate(fn), registry, logger, conditions.reporter('spool'));
   const logs = new LogPipeline(config.node, taskMetrics, clock, shipping?.sink);
   const bus = config.mqtt
     ? new MqttBus(
@@ -78,10 +82,13 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
           ...(config.mqtt.passwordFile ? { password: readSecretFile(config.mqtt.passwordFile, 'mqtt.passwordFile') } : config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
           will: { topic: topics.status(config.node), payload: 'offline', retain: true },
           birth: { topic: topics.status(config.node), payload: 'online', retain: true },
+          onRefused: 'retry',
         },
         logger.child({ component: 'control' }),
       )
     : undefined;
+  const journal = new CommandJournal(config.state.dir, { now: () => clock.now(), report: conditions.reporter('command_journal') });
+  const historyStore = fileHistoryStore(config.state.dir, conditions.reporter('task_history'));
   const keys = new Map<string, KeyObject>();
   if (config.commands.publicKeyFile) {
     const { publicKey, keyId } = readVerifyKey(config.commands.publicKeyFile);
@@ -90,7 +97,8 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
   const load = new NodeLoad();
   const control = createControlChannel(config, {
     ...(bus ? { bus } : {}),
-    journal: new CommandJournal(config.state.dir, () => clock.now()),
+    journal,
+    problem: conditions.reporter('mqtt'),
     keys,
     load: () => load.sample(),
     bootId: `${clock.now().toString(36)}-${randomBytes(4).toString('hex')}`,
@@ -103,13 +111,21 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
     baseDir: config.baseDir,
     tracer: runtime.tracer ?? idOnlyTracer((n) => randomBytes(n).toString('hex')),
   });
-  const history = new TaskHistory(fileHistoryStore(config.state.dir), config.history.versions);
-  const pidFile = new PidFile(config.state.dir, logger);
+  const history = new TaskHistory(historyStore, config.history.versions);
+  const pidFile = new PidFile(config.state.dir, logger, conditions.reporter('pid_file'));
   pidFile.reapLeftovers();
+  // a state.dir that refused a write is tried again, so a disk that is fixed clears /readyz by itself
+  const stateRetry = periodic('state-retry', clock, 2000, () => {
+    historyStore.retry();
+    pidFile.retry();
+    journal.probe();
+  }, errorOnChange(logger, 'state.dir retry failed'));
+  // ends the tasks' process groups if this process dies without stopping them (SIGKILL, OOM kill)
+  const watchdog = new GroupWatchdog(logger.child({ component: 'watchdog' }));
   const supervisor = new Supervisor(config.tasks, {
     clock,
     timers: clock,
-    launcher: trackedLauncher(spawnLauncher(runtime.env), pidFile),
+    launcher: trackedLauncher(spawnLauncher(runtime.env), pidFile, watchdog),
     sampler: procSampler,
     probeCheck: probeCheckFor,
     observer: fanoutObserver(metricsObserver(taskMetrics), ...(control ? [control.observer] : [])),
@@ -126,12 +142,13 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
   const http = new ExporterHttpServer(
     config.http.listen,
     registry,
-    () => (ready ? { ok: true } : { ok: false, reason: 'starting tasks' }),
+    () => (ready ? conditions.readiness() : { ok: false, reason: 'starting tasks' }),
     logger,
     (seconds) => agentMetrics.rendered(seconds),
   );
   const lifecycle = new Lifecycle(logger);
-  await lifecycle.start([http, ...(shipping?.components ?? []), supervisor, ...(control?.components ?? [])]);
+  // the watchdog before the supervisor, so it is told of every task and outlives their stop
+  await lifecycle.start([http, ...(shipping?.components ?? []), stateRetry, watchdog, supervisor, ...(control?.components ?? [])]);
   ready = true;
   logger.info('exporter started', { tasks: config.tasks.map((t) => t.name), metrics: `http://${config.http.listen.host}:${http.port}/metrics` });
   return {

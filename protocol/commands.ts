@@ -8,7 +8,7 @@ export const COMMAND_TYPES = ['restart', 'stop', 'start', 'apply', 'rollback', '
 export type CommandType = (typeof COMMAND_TYPES)[number];
 
 /** Why an edge node refused a command (bounded: it is a metric label). */
-export const REJECT_REASONS = ['malformed', 'bad_signature', 'unknown_key', 'wrong_node', 'expired', 'not_yet_valid', 'replayed', 'before_journal', 'stale_epoch', 'not_allowed', 'unknown_task', 'invalid_spec', 'no_version'] as const;
+export const REJECT_REASONS = ['malformed', 'bad_signature', 'unknown_key', 'wrong_node', 'expired', 'not_yet_valid', 'replayed', 'before_journal', 'stale_epoch', 'not_allowed', 'unknown_task', 'invalid_spec', 'no_version', 'journal_unwritable'] as const;
 
 /** What an exporter runs when its config does not say (`commands.allow`): everything but `apply`. */
 export const DEFAULT_ALLOWED_COMMANDS: readonly CommandType[] = ['restart', 'stop', 'start', 'rollback', 'release', 'snapshot'];

@@ -89,6 +89,12 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
     this.sql.remove.run(id);
   }
 
+  /** Throws when SQLite's quick_check finds damage (the file is small, so this is quick). */
+  verify(): void {
+    const result = this.db.pragma('quick_check(1)', { simple: true });
+    if (result !== 'ok') throw new Error(`quick_check: ${String(result)}`);
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

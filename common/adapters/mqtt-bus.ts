@@ -1,6 +1,7 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { redactUrls, type Logger } from '../logger.js';
-import { topicMatches, type MessageBus, type MessageHandler, type PublishOptions } from '../message-bus.js';
+import { EdgewatchError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { topicMatches, type LinkState, type MessageBus, type MessageHandler, type PublishOptions } from '../message-bus.js';
 
 /** Connection settings of an MQTT control-channel client. */
 export interface MqttBusOptions {
@@ -16,7 +17,23 @@ export interface MqttBusOptions {
   keepaliveSeconds?: number;
   reconnectInitialMs?: number;
   reconnectMaxMs?: number;
+  /**
+   * A refused login (bad username or password, not authorised): `fail` rejects {@link MqttBus.start}
+   * (the default); `retry` keeps retrying with backoff and reports the link as `refused`, for a process
+   * whose other work must go on (the exporter's supervision).
+   */
+  onRefused?: 'fail' | 'retry';
+  /** The config keys that hold the credentials, named in the refusal message. */
+  credentialKeys?: string;
 }
+
+/** A broker URL fit for logs and messages: a password in it (`mqtt://user:secret@host`) is masked. */
+export function withoutPassword(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+}
+
+/** CONNACK codes of a refused login: 3.1.1 bad user name or password (4), not authorised (5); 5.0 (134, 135). */
+const REFUSED = new Set([4, 5, 134, 135]);
 
 /**
  * The control channel over mqtt.js: persistent session (clean: false), QoS 1, Last Will, and a PUBACK
@@ -29,6 +46,8 @@ export class MqttBus implements MessageBus {
   private client: MqttClient | undefined;
   private readonly subs: Array<{ filter: string; handler: MessageHandler }> = [];
   private readonly listeners: Array<(c: boolean) => void> = [];
+  private readonly linkListeners: Array<(state: LinkState, detail?: string) => void> = [];
+  private refusal: string | undefined;
   private attempts = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private closing = false;
@@ -43,11 +62,22 @@ export class MqttBus implements MessageBus {
     return this.client?.connected ?? false;
   }
 
+  /** Why the broker refused the last login, while it does; undefined once a login works. */
+  get refused(): string | undefined {
+    return this.refusal;
+  }
+
+  /** Called on every change of the link: connected, disconnected, or refused (with the message). */
+  onLinkState(listener: (state: LinkState, detail?: string) => void): void {
+    this.linkListeners.push(listener);
+  }
+
   /** Connects (loading mqtt.js on first use); resolves on the first CONNACK or rejects on a refused login. */
   async start(): Promise<void> {
     const { default: mqtt } = await import('mqtt');
     const o = this.options;
     const url = typeof o.url === 'function' ? o.url() : o.url;
+    const shown = withoutPassword(url);
     const opts: IClientOptions = {
       clientId: o.clientId,
       clean: false,
@@ -73,9 +103,12 @@ export class MqttBus implements MessageBus {
     };
     client.on('connect', (connack) => {
       this.attempts = 0;
+      if (this.refusal !== undefined) this.logger.info('mqtt login accepted again', { url: shown });
+      this.refusal = undefined;
+      for (const l of this.linkListeners) l('connected');
       // commands and acks are tiny: without this, Nagle and delayed ACKs add ~40 ms to each round trip
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-      this.logger.info('mqtt connected', { url, sessionPresent: connack.sessionPresent });
+      this.logger.info('mqtt connected', { url: shown, sessionPresent: connack.sessionPresent });
       // renewed on every connect: a broker restarted without persistence has forgotten them (MQTT.js#1001)
       for (const s of this.subs) client.subscribe(s.filter, { qos: 1 });
       if (o.birth) client.publish(o.birth.topic, o.birth.payload, { qos: 1, retain: o.birth.retain });
@@ -83,28 +116,43 @@ export class MqttBus implements MessageBus {
     });
     client.on('close', () => {
       for (const l of this.listeners) l(false);
+      if (this.refusal === undefined) for (const l of this.linkListeners) l('disconnected');
       this.scheduleReconnect();
     });
-    client.on('error', (err) => this.logger.warn('mqtt error', { err: err.message }));
+    client.on('error', (err: Error & { code?: number }) => {
+      if (err.code !== undefined && REFUSED.has(err.code)) this.noteRefusal(shown, err);
+      else this.logger.warn('mqtt error', { err: err.message });
+    });
     await new Promise<void>((resolve, reject) => {
       const onConnect = () => {
         client.off('error', onError);
         resolve();
       };
       const onError = (err: Error & { code?: number }) => {
-        // a refused login will not get better by retrying
-        if (err.code === 4 || err.code === 5 || err.code === 134 || err.code === 135) {
-          client.off('connect', onConnect);
-          this.closing = true;
-          client.end(true);
-          reject(new Error(`MQTT broker ${redactUrls(url)} refused the connection: ${err.message} (check mqtt.username / mqtt.password)`));
-        }
+        if (err.code === undefined || !REFUSED.has(err.code)) return;
+        client.off('connect', onConnect);
+        client.off('error', onError);
+        if (o.onRefused === 'retry') return resolve(); // decided: retried with backoff, reported as refused
+        this.closing = true;
+        client.end(true);
+        reject(new EdgewatchError('EW_MQTT_LOGIN_REFUSED', this.refusal!));
       };
       client.once('connect', onConnect);
       client.on('error', onError);
       // an unreachable broker is not fatal: edge autonomy goes on and the client keeps retrying
       client.once('close', () => resolve());
     });
+  }
+
+  /** Records a refused login; the log gets a line when the refusal starts or its reason changes. */
+  private noteRefusal(url: string, err: Error): void {
+    const keys = this.options.credentialKeys ?? 'mqtt.username / mqtt.password';
+    const message = `MQTT broker ${url} refused the login (${err.message.replace(/^Connection refused: /, '')}): fix ${keys}, or this user's entry in the broker's password file`;
+    if (message !== this.refusal) {
+      this.logger.error('mqtt login refused', { url, username: this.options.username, err: err.message, fix: keys, retry: this.options.onRefused === 'retry' });
+    }
+    this.refusal = message;
+    for (const l of this.linkListeners) l('refused', message);
   }
 
   private scheduleReconnect(): void {

@@ -30,7 +30,15 @@ export function loadRules(text: string, file?: string): Rule[] {
   }
 }
 
-/** Reads and validates a rule file (collector config `rules.file`, or `edgewatch backtest --rules`). */
-export function loadRulesFile(path: string): Rule[] {
-  return loadRules(readConfigFile(path), path);
+/**
+ * Reads and validates a rule file (collector config `rules.file`, or `edgewatch backtest --rules`). With
+ * `configKey`, the error names the key that pointed at the file as well (`rules.file: /etc/rules.yml`).
+ */
+export function loadRulesFile(path: string, configKey?: string): Rule[] {
+  try {
+    return loadRules(readConfigFile(path), path);
+  } catch (err) {
+    if (configKey && err instanceof ConfigError) throw new ConfigError(`${configKey}: ${path}`, err.issues);
+    throw err;
+  }
 }

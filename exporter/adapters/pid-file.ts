@@ -1,8 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import { reasonOf, type ProblemReporter } from '../health/conditions.js';
 import type { Launcher } from '../supervisor/launcher.js';
 import { writeFileAtomic } from './atomic-file.js';
+
+/** Told the process group of every task when it starts and when it ends. */
+export interface GroupTracker {
+  add(pgid: number | undefined): void;
+  remove(pgid: number | undefined): void;
+}
 
 /** /proc/<pid>/stat field 22: start time in clock ticks since boot; tells a live task from a recycled pid. */
 function startTime(pid: number): string | undefined {
@@ -16,16 +24,19 @@ function startTime(pid: number): string | undefined {
 
 /**
  * Remembers the process groups of running tasks in `<state>/pids.json`. Tasks run in their own process
- * groups, so if the exporter is SIGKILLed they outlive it; the next exporter kills those leftovers before
- * starting its own copies (a second copy would fight the first for its port and files).
+ * groups, so if the exporter and its watchdog are both killed they outlive it; the next exporter kills
+ * those leftovers before starting its own copies (a second copy would fight the first for its port and
+ * files). A state dir that refuses the write is reported, never thrown: supervision does not need it.
  */
-export class PidFile {
+export class PidFile implements GroupTracker {
   private readonly path: string;
   private readonly pids = new Map<number, string>();
+  private unsaved = false;
 
   constructor(
     dir: string,
     private readonly logger: Logger,
+    private readonly report: ProblemReporter = () => undefined,
   ) {
     this.path = join(dir, 'pids.json');
   }
@@ -66,25 +77,37 @@ export class PidFile {
     this.save();
   }
 
+  /** Writes the file again if the last write failed (called periodically). */
+  retry(): void {
+    if (this.unsaved) this.save();
+  }
+
   private save(): void {
-    writeFileAtomic(this.path, JSON.stringify([...this.pids]));
+    this.unsaved = true;
+    try {
+      writeFileAtomic(this.path, JSON.stringify([...this.pids]));
+      this.unsaved = false;
+      this.report(undefined);
+    } catch (err) {
+      this.report({ code: 'EW_STATE_WRITE', reason: reasonOf(err), message: `state.dir: cannot write ${this.path} (${errorMessage(err)}); tasks stay supervised, the task watchdog still ends them with the exporter` });
+    }
   }
 }
 
-/** Wraps a launcher so every task process is in the pid file while it runs. */
-export function trackedLauncher(launcher: Launcher, pidFile: PidFile): Launcher {
+/** Wraps a launcher so every task's process group is known to the trackers (pid file, watchdog) while it runs. */
+export function trackedLauncher(launcher: Launcher, ...trackers: GroupTracker[]): Launcher {
   return {
     launch(spec, hooks) {
       let pid: number | undefined;
       const proc = launcher.launch(spec, {
         onChunk: hooks.onChunk,
         onExit(exit) {
-          pidFile.remove(pid);
+          for (const t of trackers) t.remove(pid);
           hooks.onExit(exit);
         },
       });
       pid = proc.pid;
-      pidFile.add(pid);
+      for (const t of trackers) t.add(pid);
       return proc;
     },
   };

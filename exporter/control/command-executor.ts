@@ -3,7 +3,7 @@ import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/logger.js';
 import { commandSchema, verifyCommand, type Ack, type AckStatus, type Command, type CommandType, type RejectReason } from '../../protocol/commands.js';
 import { parseTaskSpec, resolveTaskCwd, type TaskSpec } from '../config.js';
-import type { CommandJournal } from './command-journal.js';
+import { JournalWriteError, type CommandJournal } from './command-journal.js';
 
 /** What commands act on: the supervisor, seen through the operations a command may ask for. */
 export interface CommandTarget {
@@ -95,8 +95,15 @@ export class CommandExecutor {
     if (cmd.task !== undefined) entry.task = cmd.task;
     const version = cmd.type === 'rollback' && cmd.version === undefined && cmd.task ? this.target.previousVersion(cmd.task) : cmd.version;
     if (version !== undefined) entry.version = version;
-    this.journal.raiseEpoch(cmd.epoch);
-    this.journal.record(entry);
+    try {
+      this.journal.raiseEpoch(cmd.epoch);
+      this.journal.record(entry);
+    } catch (err) {
+      // not journaled, not run: after a restart it could otherwise run a second time
+      if (!(err instanceof JournalWriteError)) throw err;
+      this.refuse(cmd.id, new Rejection('journal_unwritable', `${err.message}; the command was not run`), cmd);
+      return;
+    }
     this.sendAck(cmd, 'accepted');
     this.enqueue(cmd, version);
   }
@@ -144,7 +151,7 @@ export class CommandExecutor {
         this.finish(cmd, 'done', await this.execute(cmd, version));
       } catch (err) {
         if (err instanceof Rejection) {
-          this.journal.record({ id: cmd.id, type: cmd.type, expiresAt: cmd.expiresAt, status: 'rejected', reason: err.message });
+          this.remember({ id: cmd.id, type: cmd.type, expiresAt: cmd.expiresAt, status: 'rejected', reason: err.message });
           this.refuse(cmd.id, err, cmd);
         } else {
           this.finish(cmd, 'failed', { reason: err instanceof Error ? err.message : String(err) });
@@ -199,8 +206,18 @@ export class CommandExecutor {
   private finish(cmd: Command, status: 'done' | 'failed', done: Done = {}): void {
     const entry: Parameters<CommandJournal['record']>[0] = { id: cmd.id, type: cmd.type, expiresAt: cmd.expiresAt ?? 0, status };
     if (done.reason !== undefined) entry.reason = done.reason;
-    this.journal.record(entry);
+    this.remember(entry);
     this.sendAck(cmd, status, done);
+  }
+
+  /** Journals how a command ended; the command has run, so a journal that cannot write only loses the record. */
+  private remember(entry: Parameters<CommandJournal['record']>[0]): void {
+    try {
+      this.journal.record(entry);
+    } catch (err) {
+      if (!(err instanceof JournalWriteError)) throw err;
+      this.logger.warn('command outcome not journaled', { id: entry.id, status: entry.status, err: err.message });
+    }
   }
 
   private refuse(id: string | undefined, r: Rejection, cmd?: Command): void {

@@ -5,12 +5,13 @@ import type { Component } from '../../common/lifecycle.js';
 import type { Logger } from '../../common/logger.js';
 import type { Span, Tracer } from '../../common/tracing.js';
 import { EDGEWATCH_VERSION } from '../../common/version.js';
-import type { MessageBus } from '../../common/message-bus.js';
+import type { LinkState, MessageBus } from '../../common/message-bus.js';
 import type { Command } from '../../protocol/commands.js';
 import type { LogRecord } from '../../protocol/log-record.js';
 import { parseTraceparent } from '../../protocol/trace-id.js';
 import { topics } from '../../protocol/topics.js';
 import type { ExporterConfig } from '../config.js';
+import type { ProblemReporter } from '../health/conditions.js';
 import type { RecordSink } from '../logs/pipeline.js';
 import type { TaskObserver } from '../supervisor/observer.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -22,7 +23,9 @@ import { TelemetryReporter } from './telemetry-reporter.js';
 /** What the control channel needs from the rest of the exporter (the supervisor is created after it). */
 export interface ControlDeps {
   /** The MQTT client, with the node's Last Will (`offline`) and birth (`online`) on its status topic. */
-  bus?: MessageBus & { start(): Promise<void>; close(): Promise<void> };
+  bus?: MessageBus & { start(): Promise<void>; close(): Promise<void>; onLinkState?(listener: (state: LinkState, detail?: string) => void): void };
+  /** Told when the broker refuses the login (and when it accepts it again), for /readyz. */
+  problem?: ProblemReporter;
   journal: CommandJournal;
   /** Trusted command verification keys by key id; empty rejects every command (`unknown_key`). */
   keys: Map<string, KeyObject>;
@@ -54,6 +57,11 @@ export function createControlChannel(config: ExporterConfig, deps: ControlDeps):
   const journal = deps.journal;
   const metrics = new ControlMetrics(deps.registry, node);
   bus.onConnection((up) => metrics.connected(up));
+  // a refused login is decided: retried with backoff by the bus, and said in /readyz until it works
+  bus.onLinkState?.((state, detail) => {
+    if (state === 'refused') deps.problem?.({ code: 'EW_MQTT_LOGIN_REFUSED', reason: 'login_refused', message: detail ?? 'the MQTT broker refused the login' });
+    else if (state === 'connected') deps.problem?.(undefined);
+  });
   const reporter = new TelemetryReporter(
     bus,
     {

@@ -27,10 +27,13 @@ export interface TelemetryOptions {
 }
 
 /**
- * Publishes the node's heartbeat (with load and the link's round trip, measured on its own heartbeat
- * coming back through the broker) and task state: deltas with a per-boot sequence number as tasks
- * change, a full snapshot on every (re)connection and on request. A gap in `seq` tells the collector
- * to ask for a snapshot.
+ * Publishes the node's heartbeat (with load and the link's round trip) and task state: deltas with a
+ * per-boot sequence number as tasks change, a full snapshot on every (re)connection and on request. A gap
+ * in `seq` tells the collector to ask for a snapshot.
+ *
+ * The round trip is the time from publishing a heartbeat (QoS 1) to the broker's PUBACK: it needs no
+ * topic beyond the node's own heartbeat, which least-privilege ACLs let a node write but not read
+ * (examples/compose/mosquitto/acl). A heartbeat whose PUBACK came over a newer connection is not a sample.
  */
 export class TelemetryReporter {
   readonly name = 'telemetry';
@@ -40,8 +43,8 @@ export class TelemetryReporter {
   private flushTimer: TimerHandle | undefined;
   private stopHeartbeat: (() => void) | undefined;
   private lastLatencyMs: number | undefined;
-  /** `at` of the last heartbeats sent, to recognise ours when they come back through the broker. */
-  private readonly sent: number[] = [];
+  /** Counts connection changes, so a round trip that spans a reconnection is discarded. */
+  private links = 0;
 
   constructor(
     private readonly bus: MessageBus,
@@ -69,9 +72,8 @@ export class TelemetryReporter {
   }
 
   async start(): Promise<void> {
-    const hbTopic = topics.heartbeat(this.options.node);
-    await this.bus.subscribe(hbTopic, (_t, payload) => this.echo(payload));
     this.bus.onConnection((up) => {
+      this.links++;
       if (up) void this.snapshot();
     });
     if (this.bus.connected) await this.snapshot();
@@ -133,26 +135,21 @@ export class TelemetryReporter {
       version: this.options.version,
     };
     if (this.lastLatencyMs !== undefined) hb.linkLatencyMs = this.lastLatencyMs;
-    this.sent.push(at);
-    if (this.sent.length > 10) this.sent.shift();
-    await this.publish(topics.heartbeat(this.options.node), hb, 0);
-  }
-
-  private echo(payload: Buffer): void {
-    try {
-      const at = (JSON.parse(payload.toString('utf8')) as { at?: number }).at;
-      if (at !== undefined && this.sent.includes(at)) this.lastLatencyMs = this.clock.now() - at;
-    } catch {
-      // not ours
+    const link = this.links;
+    if (await this.publish(topics.heartbeat(this.options.node), hb)) {
+      if (link === this.links) this.lastLatencyMs = this.clock.now() - at;
     }
   }
 
-  private async publish(topic: string, value: unknown, qos: 0 | 1 = 1): Promise<void> {
-    if (!this.bus.connected) return; // state is re-sent as a snapshot on reconnect; heartbeats are periodic
+  /** QoS 1; resolves true once the broker acked it, false when not connected or it failed. */
+  private async publish(topic: string, value: unknown): Promise<boolean> {
+    if (!this.bus.connected) return false; // state is re-sent as a snapshot on reconnect; heartbeats are periodic
     try {
-      await this.bus.publish(topic, JSON.stringify(value), { qos });
+      await this.bus.publish(topic, JSON.stringify(value), { qos: 1 });
+      return true;
     } catch (err) {
       this.logger.debug('telemetry publish failed', { topic, err });
+      return false;
     }
   }
 }

@@ -2,7 +2,7 @@ import type { Clock, TimerHandle, Timers } from '../../common/clock.js';
 import type { Logger } from '../../common/logger.js';
 import { TokenBucket } from '../../common/token-bucket.js';
 import type { LogRecord } from '../../protocol/log-record.js';
-import type { Lane, Spool, SpoolBatch } from './spool.js';
+import type { Lane, SpoolBatch, SpoolReader } from './spool.js';
 
 /** Sends records to the collector and resolves only when every one of them is acked. */
 export interface ForwardClient {
@@ -46,7 +46,7 @@ export class Shipper {
   private idleResolve: (() => void) | undefined;
 
   constructor(
-    private readonly spool: Spool,
+    private readonly spool: SpoolReader,
     private readonly client: ForwardClient,
     private readonly options: ShipperOptions,
     private readonly clock: Clock & Timers,

@@ -1,10 +1,20 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The file operations the spool needs, in one place (synchronous: small, sequential, on a local disk). */
 export class SpoolFiles {
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
+  }
+
+  /** `device:inode` of the directory, or undefined when it is gone; a change means it was replaced. */
+  identity(): string | undefined {
+    try {
+      const st = statSync(this.dir);
+      return st.isDirectory() ? `${st.dev}:${st.ino}` : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   segmentName(n: number): string {

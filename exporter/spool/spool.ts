@@ -17,9 +17,13 @@ export interface SpoolBatch {
 
 /** What the spool reports (the agent's metrics and log). */
 export interface SpoolEvents {
-  dropped(records: number, reason: 'spool_full' | 'corrupt'): void;
+  /** `spool_error`: the disk refused a write (full, read-only, removed); see {@link GuardedSpool}. */
+  dropped(records: number, reason: 'spool_full' | 'corrupt' | 'spool_error'): void;
   quarantined(bytes: number, path: string): void;
 }
+
+/** What the shipper needs of a spool (the {@link Spool} itself, or the guard around it). */
+export type SpoolReader = Pick<Spool, 'nextBatch' | 'ack' | 'sealActive' | 'stats'>;
 
 export interface SpoolOptions {
   maxBytes: number;
@@ -56,6 +60,8 @@ export class Spool {
   private pendingRecords = 0;
   private nextSeq = 0;
   private dirty = false;
+  /** The directory's identity when opened (see {@link SpoolFiles.identity}). */
+  private readonly openedAs: string | undefined;
 
   constructor(
     dir: string,
@@ -63,11 +69,23 @@ export class Spool {
     private readonly events: SpoolEvents,
   ) {
     this.files = new SpoolFiles(dir);
+    this.openedAs = this.files.identity();
     this.segmentBytes = options.segmentBytes ?? Math.max(64 * 1024, Math.min(8 * 1024 * 1024, Math.floor(options.maxBytes / 8)));
     const meta = this.files.readJson<{ id: string }>('spool.json');
     this.id = meta?.id ?? randomBytes(8).toString('hex');
     if (!meta) this.files.writeJson('spool.json', { id: this.id });
-    this.recover();
+    try {
+      this.recover();
+    } catch (err) {
+      this.release();
+      throw err;
+    }
+  }
+
+  /** False when the spool directory was removed or replaced since it was opened: the files are gone. */
+  dirIntact(): boolean {
+    const now = this.files.identity();
+    return now !== undefined && now === this.openedAs;
   }
 
   /** Adds a record (buffered until {@link flush}); returns its sequence number. */
@@ -81,19 +99,44 @@ export class Spool {
     return seq;
   }
 
-  /** Writes buffered records to the active segment, rotating it when full and enforcing the size cap. */
+  /**
+   * Writes buffered records to the active segment, rotating it when full and enforcing the size cap. A
+   * write the disk refuses throws with the buffer kept and the segment cut back to its last whole frame
+   * (a full disk can take half a write), so the caller decides between retrying and {@link dropPending}.
+   */
   flush(): void {
+    this.rotateIfFull(); // a rotation that failed last time is tried again first
     if (this.pendingRecords === 0) return;
     const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     const active = this.active();
-    this.files.append(active.fd, data);
+    try {
+      this.files.append(active.fd, data);
+    } catch (err) {
+      this.cutBack(active);
+      throw err;
+    }
     active.size += data.length;
     active.records += this.pendingRecords;
     this.pending = [];
     this.pendingBytes = 0;
     this.pendingRecords = 0;
-    if (active.size >= this.segmentBytes) this.segments.push(this.openSegment(active.n + 1));
     this.enforceCap();
+    this.rotateIfFull();
+  }
+
+  /** Discards the records not yet written; returns how many. */
+  dropPending(): number {
+    const n = this.pendingRecords;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.pendingRecords = 0;
+    return n;
+  }
+
+  /** Writes the ack offsets now, whether or not they changed: tells whether the spool dir takes writes. */
+  probe(): void {
+    this.dirty = true;
+    this.persist();
   }
 
   /** Seals the active segment if it holds unsent records, so they drain as backlog and new records start fresh. */
@@ -144,22 +187,51 @@ export class Spool {
   /** Persists ack offsets if they changed (called on a timer: losing the last second only causes resends). */
   persist(): void {
     if (!this.dirty) return;
-    this.dirty = false;
     const acks: Record<string, number> = {};
     for (const s of this.segments) acks[this.files.segmentName(s.n)] = s.acked;
     this.files.writeJson('acks.json', { acks, nextSeq: this.nextSeq } satisfies State);
+    this.dirty = false;
   }
 
+  /** Flushes and persists, then closes every segment (the files are closed even when the writes fail). */
   close(): void {
-    this.flush();
-    this.dirty = true;
-    this.persist();
-    for (const s of this.segments) this.files.close(s.fd);
+    try {
+      this.flush();
+      this.dirty = true;
+      this.persist();
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Closes the segment files without writing anything (the spool dir is gone or refuses writes). */
+  release(): void {
+    for (const s of this.segments) {
+      try {
+        this.files.close(s.fd);
+      } catch {
+        // already closed
+      }
+    }
     this.segments.length = 0;
   }
 
   private active(): Segment {
     return this.segments.at(-1)!;
+  }
+
+  private rotateIfFull(): void {
+    const active = this.active();
+    if (active.size >= this.segmentBytes) this.segments.push(this.openSegment(active.n + 1));
+  }
+
+  /** Truncates a segment back to the bytes the spool knows of, after a write that may have landed in part. */
+  private cutBack(seg: Segment): void {
+    try {
+      this.files.truncate(seg.fd, seg.size);
+    } catch {
+      // a read-only disk took nothing; anything else is a torn tail that recovery quarantines
+    }
   }
 
   private markAcked(seg: Segment, offset: number, records: number): void {

@@ -46,9 +46,16 @@ export async function startControlPair(brokerUrl: string, tasksYaml: string, ext
   );
   const collector = await startCollector(config, { logger: logger() });
   const login = addNode(config, node);
-  const exporter = await startTestExporter(
-    `node: ${node}\nforward: {address: "127.0.0.1:${collector.forwardPort}", flushIntervalMs: 5, ${forwardLogin(login)}}\nmqtt: {url: "${brokerUrl}", heartbeatSeconds: 1}\ncommands: {publicKeyFile: ${JSON.stringify(keys.publicKeyFile)}, allow: [restart, stop, start, apply, rollback, release, snapshot]}\n${extraExporterYaml}tasks:\n${tasksYaml}`,
-  );
+  let exporter: Awaited<ReturnType<typeof startTestExporter>>;
+  try {
+    exporter = await startTestExporter(
+      `node: ${node}\nforward: {address: "127.0.0.1:${collector.forwardPort}", flushIntervalMs: 5, ${forwardLogin(login)}}\nmqtt: {url: "${brokerUrl}", heartbeatSeconds: 1}\ncommands: {publicKeyFile: ${JSON.stringify(keys.publicKeyFile)}, allow: [restart, stop, start, apply, rollback, release, snapshot]}\n${extraExporterYaml}tasks:\n${tasksYaml}`,
+    );
+  } catch (err) {
+    await collector.stop();
+    tmp.cleanup();
+    throw err;
+  }
   const base = `http://127.0.0.1:${collector.httpPort}`;
   const pair: ControlPair = {
     node,
@@ -72,10 +79,16 @@ export async function startControlPair(brokerUrl: string, tasksYaml: string, ext
       tmp.cleanup();
     },
   };
-  await eventually(`node ${node} online at the collector`, async () => {
-    const { body } = await pair.api<{ nodes: Array<{ node: string; status: string; tasks: unknown[] }> }>('/api/nodes');
-    const n = body.nodes.find((x) => x.node === node);
-    return n?.status === 'online' && n.tasks.length > 0;
-  });
+  try {
+    await eventually(`node ${node} online at the collector`, async () => {
+      const { body } = await pair.api<{ nodes: Array<{ node: string; status: string; tasks: unknown[] }> }>('/api/nodes');
+      const n = body.nodes.find((x) => x.node === node);
+      return n?.status === 'online' && n.tasks.length > 0;
+    });
+  } catch (err) {
+    // the caller never gets the pair to stop: stop it here, or its tasks outlive the test
+    await pair.stop();
+    throw err;
+  }
   return pair;
 }

@@ -1,11 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { requireBinary } from './components.js';
 import { freePort } from './ports.js';
 import { eventually } from './wait.js';
+
+function mosquittoPasswd(file: string, user: string, password: string): void {
+  const r = spawnSync('mosquitto_passwd', ['-b', file, user, password], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`mosquitto_passwd: ${r.stderr || r.error?.message}`);
+}
 
 /** The shared Mosquitto the machine runs on 127.0.0.1:1883 (CI uses the same one). */
 export const SHARED_MOSQUITTO = 'mqtt://127.0.0.1:1883';
@@ -42,19 +47,34 @@ export class OwnMosquitto {
     this.url = `mqtt://127.0.0.1:${port}`;
   }
 
-  static async create(dir: string, extraConfig: string[] = []): Promise<OwnMosquitto | { skip: string }> {
+  /**
+   * With `passwords` (user name → password), anonymous clients are refused and the users are written to a
+   * password file with mosquitto_passwd ({@link setPassword} changes one later).
+   */
+  static async create(dir: string, extraConfig: string[] = [], passwords?: Record<string, string>): Promise<OwnMosquitto | { skip: string }> {
     const bin = requireBinary('mosquitto', ['-h']);
     if (bin.skip) return { skip: bin.skip };
     const port = await freePort();
     const conf = join(dir, 'mosquitto.conf');
+    const auth = passwords ? ['allow_anonymous false', `password_file ${join(dir, 'passwd')}`] : ['allow_anonymous true'];
+    if (passwords) {
+      writeFileSync(join(dir, 'passwd'), '');
+      for (const [user, password] of Object.entries(passwords)) mosquittoPasswd(join(dir, 'passwd'), user, password);
+    }
     // `user`: started as root, Mosquitto drops to user "mosquitto", which cannot write the test's folder
     writeFileSync(
       conf,
-      [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'autosave_interval 1', `user ${userInfo().username}`, 'log_dest none', ...extraConfig, ''].join('\n'),
+      [`listener ${port} 127.0.0.1`, ...auth, 'persistence true', `persistence_location ${dir}/`, 'autosave_interval 1', `user ${userInfo().username}`, 'log_dest none', ...extraConfig, ''].join('\n'),
     );
     const m = new OwnMosquitto(port, conf);
     await m.start();
     return m;
+  }
+
+  /** Sets a user's password in the password file and has Mosquitto reload it (SIGHUP). */
+  setPassword(user: string, password: string): void {
+    mosquittoPasswd(join(dirname(this.conf), 'passwd'), user, password);
+    this.child?.kill('SIGHUP');
   }
 
   async start(): Promise<void> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { basename, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { loadCollectorConfigFile } from '../../../collector/config.js';
 import { startCollector } from '../../../collector/main.js';
@@ -37,6 +37,21 @@ const exampleYaml = listFiles(repoPath('examples'), /\.ya?ml$/).map((file) => ({
 const compose = readYaml(repoPath('docker-compose.yml')) as Compose;
 
 describe('example configs (examples/)', () => {
+  // --check opens the files a config names: the compose configs name container paths (/keys from
+  // `edgewatch keys generate`, /var/lib/edgewatch), so they are checked with those moved to a temp dir
+  const tmp = tempDir('edgewatch-examples-');
+  before(() => {
+    const r = run(process.execPath, edgewatchArgs(['keys', 'generate', '--out', join(tmp.dir, 'keys')]));
+    assert.equal(r.status, 0, r.message);
+  });
+  after(() => tmp.cleanup());
+  const onThisHost = (file: string): string => {
+    if (!file.includes('/compose/')) return file;
+    const moved = join(tmp.dir, basename(file));
+    writeFileSync(moved, readFileSync(file, 'utf8').replaceAll('/keys/', `${tmp.dir}/keys/`).replaceAll('/var/lib/edgewatch/', `${tmp.dir}/data/`));
+    return moved;
+  };
+
   it('finds the compose configs of both deployables', () => {
     const kinds = (k: string) => exampleYaml.filter((e) => e.kind === k).map((e) => rel(e.file));
     for (const f of ['examples/compose/edge-1.yaml', 'examples/compose/edge-2.yaml']) assert.ok(kinds('exporter').includes(f), f);
@@ -45,7 +60,7 @@ describe('example configs (examples/)', () => {
 
   for (const { file, kind } of exampleYaml.filter((e) => e.kind)) {
     it(`edgewatch ${kind} --config ${rel(file)} --check exits 0`, () => {
-      const r = run(process.execPath, edgewatchArgs([kind!, '--config', file, '--check']));
+      const r = run(process.execPath, edgewatchArgs([kind!, '--config', onThisHost(file), '--check']));
       assert.equal(r.status, 0, r.message);
       assert.match(r.stdout, /valid/, r.message);
     });

@@ -10,6 +10,7 @@ import { freePort } from '../../support/ports.js';
 import { eventually } from '../../support/wait.js';
 import { repoPath } from './ops-support.js';
 import { startDaemon, type Daemon } from '../../support/daemons.js';
+import { startTestExporter } from '../../support/exporter-harness.js';
 
 const DIR = repoPath('examples', 'compose', 'mosquitto');
 const PASSWORDS: Record<string, string> = { collector: 'collector-demo-password', 'edge-1': 'edge-1-demo-password', 'edge-2': 'edge-2-demo-password' };
@@ -112,5 +113,23 @@ describe('Mosquitto of the docker-compose demo (examples/compose/mosquitto)', ()
     await collector.publishAsync('edgewatch/edge-1/commands', 'signed', { qos: 1 });
     await eventually('the collector command', () => got.length >= 1);
     assert.deepEqual(got, ['edgewatch/edge-1/commands signed']);
+  });
+
+  // Guards issue 12: the exporter measured link latency on its own heartbeat echoed back, which this ACL
+  // does not let a node read, so linkLatencyMs was never set in production.
+  it("measures an exporter's link latency through these ACLs (only its own heartbeat, written)", skip, async () => {
+    const collector = await login('collector');
+    const beats: Array<{ linkLatencyMs?: number }> = [];
+    collector.on('message', (topic, payload) => {
+      if (topic === 'edgewatch/edge-1/heartbeat') beats.push(JSON.parse(payload.toString()) as { linkLatencyMs?: number });
+    });
+    await collector.subscribeAsync('edgewatch/edge-1/heartbeat', { qos: 1 });
+    const exporter = await startTestExporter(`node: edge-1\nmqtt: {url: "${url}", username: edge-1, password: ${PASSWORDS['edge-1']}, heartbeatSeconds: 1}\n`);
+    try {
+      const beat = await eventually('a heartbeat that carries the link latency', () => beats.find((b) => typeof b.linkLatencyMs === 'number'), { timeoutMs: 10_000 });
+      assert.ok(beat.linkLatencyMs! >= 0 && beat.linkLatencyMs! < 1000, `linkLatencyMs ${beat.linkLatencyMs}`);
+    } finally {
+      await exporter.stop();
+    }
   });
 });

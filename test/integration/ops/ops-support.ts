@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { Conditions } from '../../../exporter/health/conditions.js';
 import { AgentMetrics } from '../../../exporter/metrics/agent-metrics.js';
 import { TaskMetrics } from '../../../exporter/metrics/task-metrics.js';
 import { repoRoot } from '../../support/paths.js';
@@ -93,7 +94,7 @@ export function recordingRuleNames(): string[] {
 
 /** Every metric name a query may use: the exporter's (from its code and the contract), the collector's, Prometheus's and the recording rules. */
 export function knownMetricNames(): Set<string> {
-  return new Set([...TaskMetrics.names, ...AgentMetrics.names, ...EXPORTER_AGENT_METRICS, ...COLLECTOR_METRICS, ...PROMETHEUS_METRICS, ...recordingRuleNames()]);
+  return new Set([...TaskMetrics.names, ...AgentMetrics.names, ...Conditions.names, ...EXPORTER_AGENT_METRICS, ...COLLECTOR_METRICS, ...PROMETHEUS_METRICS, ...recordingRuleNames()]);
 }
 
 /** Whether `name` is known, directly or as the _sum/_count/_bucket series of a known metric. */

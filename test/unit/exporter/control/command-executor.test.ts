@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { FakeClock } from '../../../../common/clock.js';
@@ -46,7 +46,7 @@ describe('CommandExecutor', () => {
     const keys = commandKeys(tmp.dir);
     const acks: Ack[] = [];
     const t = target();
-    const journal = new CommandJournal(tmp.dir, () => clock.now());
+    const journal = new CommandJournal(tmp.dir, { now: () => clock.now() });
     const exec = new CommandExecutor(
       { node: 'edge-1', keys: new Map([[keys.verify.keyId, keys.verify.publicKey]]), clockSkewMs: 60_000, baseDir: tmp.dir, allow: new Set(allow), ...(allowExecutables ? { allowExecutables } : {}) },
       journal,
@@ -131,7 +131,7 @@ describe('CommandExecutor', () => {
     // the node's state dir is wiped; the exporter starts over with an empty journal
     rmSync(join(tmp.dir, 'commands.jsonl'), { force: true });
     rmSync(join(tmp.dir, 'journal-created'), { force: true });
-    const fresh = new CommandJournal(tmp.dir, () => h.clock.now());
+    const fresh = new CommandJournal(tmp.dir, { now: () => h.clock.now() });
     const acks: Ack[] = [];
     const exec = new CommandExecutor({ node: 'edge-1', keys: new Map([[h.keys.verify.keyId, h.keys.verify.publicKey]]), clockSkewMs: 60_000, baseDir: tmp.dir, allow: new Set(COMMAND_TYPES) }, fresh, h.t, h.clock, { ack: (a) => acks.push(a), outcome() {} }, silentLogger);
     exec.receive(Buffer.from(JSON.stringify(captured)));
@@ -146,7 +146,7 @@ describe('CommandExecutor', () => {
     const c = h.cmd({ type: 'rollback', version: undefined });
     h.t.rollback = () => new Promise(() => {}); // never finishes: the exporter "dies" mid-command
     h.send(c);
-    const reopened = new CommandJournal(tmp.dir, () => h.clock.now());
+    const reopened = new CommandJournal(tmp.dir, { now: () => h.clock.now() });
     assert.equal(reopened.get(c.id)?.status, 'accepted', 'on disk before receive() returned');
     assert.equal(reopened.get(c.id)?.version, 'v1', 'rollback target resolved at acceptance');
     assert.equal(reopened.epoch, 3);
@@ -188,5 +188,39 @@ describe('CommandExecutor', () => {
     await h.exec.idle();
     assert.equal(h.acks.at(-1)!.status, 'rejected');
     assert.match(h.acks.at(-1)!.reason!, /^unknown_task/);
+  });
+
+  it('refuses a command it cannot journal (journal_unwritable) without running it, and takes commands again once the journal writes', async () => {
+    // a real failure: the state dir's parent is a regular file, so every write fails with ENOTDIR
+    writeFileSync(join(tmp.dir, 'blocked'), '');
+    const keys = commandKeys(tmp.dir);
+    const clock = new FakeClock();
+    const acks: Ack[] = [];
+    const problems: Array<string | undefined> = [];
+    const t = target();
+    const journal = new CommandJournal(join(tmp.dir, 'blocked', 'state'), { now: () => clock.now(), report: (p) => void problems.push(p?.reason) });
+    const exec = new CommandExecutor(
+      { node: 'edge-1', keys: new Map([[keys.verify.keyId, keys.verify.publicKey]]), clockSkewMs: 60_000, baseDir: tmp.dir, allow: new Set(COMMAND_TYPES) },
+      journal,
+      t,
+      clock,
+      { ack: (a) => acks.push(a), outcome() {} },
+      silentLogger,
+    );
+    const cmd = (id: string) => signCommand({ id, type: 'restart', node: 'edge-1', task: 'web', issuedAt: clock.now(), expiresAt: clock.now() + 60_000, epoch: 1 }, keys.signing);
+    exec.receive(Buffer.from(JSON.stringify(cmd('cmd-aaaa'))));
+    await exec.idle();
+    assert.deepEqual(t.calls, [], 'not run');
+    assert.equal(acks.at(-1)!.status, 'rejected');
+    assert.match(acks.at(-1)!.reason!, /^journal_unwritable: cannot write \S+commands\.jsonl \(ENOTDIR[^)]*\): make state\.dir writable; the command was not run/);
+    assert.deepEqual(problems, ['ENOTDIR']);
+
+    rmSync(join(tmp.dir, 'blocked'));
+    journal.probe();
+    assert.deepEqual(problems, ['ENOTDIR', undefined], 'recovered');
+    exec.receive(Buffer.from(JSON.stringify(cmd('cmd-aaaa'))));
+    await exec.idle();
+    assert.deepEqual(t.calls, ['restart web'], 'the same command runs once the journal writes: it was never recorded as seen');
+    assert.equal(acks.at(-1)!.status, 'done');
   });
 });

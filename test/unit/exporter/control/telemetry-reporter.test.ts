@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../../../../common/clock.js';
 import { silentLogger } from '../../../../common/logger.js';
-import { InMemoryBroker } from '../../../../common/message-bus.js';
+import { InMemoryBroker, type MessageBus } from '../../../../common/message-bus.js';
 import { TelemetryReporter } from '../../../../exporter/control/telemetry-reporter.js';
 import { heartbeatSchema, stateMessageSchema, type Heartbeat, type StateMessage, type TaskStatusWire } from '../../../../protocol/telemetry.js';
 import { topics } from '../../../../protocol/topics.js';
@@ -11,18 +11,35 @@ import { flushMicrotasks } from '../../../support/remediation-harness.js';
 const HEARTBEAT_MS = 10_000;
 const COALESCE_MS = 100;
 
-/** The exporter's reporter against the in-memory broker, with a collector-side client listening. */
-async function setup(connected = true) {
+/**
+ * The exporter's reporter against the in-memory broker, with a collector-side client listening. With
+ * `rttMs`, every publish resolves (the PUBACK) that much later on the fake clock, and `duringPublish` runs
+ * meanwhile.
+ */
+async function setup(connected = true, rttMs: () => number = () => 0, duringPublish?: () => Promise<void>) {
   const clock = new FakeClock();
   const broker = new InMemoryBroker();
   const bus = broker.connect();
   if (!connected) await bus.drop();
+  const link: MessageBus = {
+    get connected() {
+      return bus.connected;
+    },
+    async publish(topic, payload, options) {
+      await bus.publish(topic, payload, options);
+      clock.advance(rttMs());
+      await duringPublish?.();
+    },
+    subscribe: (f, h) => bus.subscribe(f, h),
+    onConnection: (l) => bus.onConnection(l),
+    close: () => bus.close(),
+  };
   const tasks: TaskStatusWire[] = [
     { name: 'web', version: 'v1', state: 'running', restarts: 0, job: false },
     { name: 'db', version: 'v3', state: 'running', restarts: 1, job: false },
   ];
   const reporter = new TelemetryReporter(
-    bus,
+    link,
     { tasks: () => tasks, load: () => ({ cpu: 0.5, memoryBytes: 2e9, memoryTotalBytes: 8e9 }), spool: () => ({ records: 7, bytes: 700 }), epoch: () => 3 },
     { node: 'edge-1', bootId: 'boot-a', version: 'test', heartbeatMs: HEARTBEAT_MS, coalesceMs: COALESCE_MS, labels: { zone: 'a' }, taints: [], maxTasks: 4 },
     clock,
@@ -76,13 +93,31 @@ describe('TelemetryReporter on the in-memory broker', () => {
     assert.deepEqual(delta.removed, ['db']);
   });
 
-  it('measures the link on its own heartbeat coming back through the broker and reports it in the next one', async () => {
-    const h = await setup();
+  it('measures the link as the PUBACK round trip of its QoS 1 heartbeat, needing no topic it cannot write', async () => {
+    const h = await setup(true, () => 40);
     await h.reporter.start();
-    assert.equal(h.beats[0]!.linkLatencyMs, undefined, 'nothing measured before the first echo');
+    assert.equal(h.beats[0]!.linkLatencyMs, undefined, 'nothing measured before the first PUBACK');
     h.clock.advance(HEARTBEAT_MS);
     await flushMicrotasks();
-    assert.equal(h.beats[1]!.linkLatencyMs, 0, 'the in-memory broker echoes within the same instant');
+    assert.equal(h.beats[1]!.linkLatencyMs, 40);
+  });
+
+  it('discards a round trip that spans a reconnection (the PUBACK came over another connection)', async () => {
+    let flap = false;
+    const h = await setup(true, () => (flap ? 500 : 40), async () => {
+      if (!flap) return;
+      await h.bus.drop();
+      h.bus.reconnect();
+    });
+    await h.reporter.start();
+    flap = true;
+    h.clock.advance(HEARTBEAT_MS);
+    await flushMicrotasks();
+    flap = false;
+    h.clock.advance(HEARTBEAT_MS);
+    await flushMicrotasks();
+    const last = h.beats.at(-1)!;
+    assert.equal(last.linkLatencyMs, 40, 'the 500 ms round trip across the reconnection was dropped; the earlier sample stands');
   });
 
   it('publishes nothing while disconnected, and a snapshot on reconnection', async () => {
