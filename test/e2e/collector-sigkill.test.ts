@@ -2,12 +2,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { emit, endSender, sender } from '../support/collector-harness.js';
 import { repoRoot, tempDir } from '../support/paths.js';
+import { nodeForwardLogin } from '../support/processes.js';
 import { eventually } from '../support/wait.js';
 
 // The build this test runs from: bin/edgewatch.js when it is dist/, else the same CLI from the
@@ -79,7 +80,9 @@ describe('edgewatch collector as a process', () => {
   it('keeps every acked record across a SIGKILL and a restart', async () => {
     const first = await start();
     const traceId = randomBytes(16).toString('hex');
-    const s = sender('edgewatch.edge-1', first.forwardPort, { eventMode: 'PackedForward', requireAckResponse: true });
+    nodeForwardLogin(configFile, 'edge-1', join(tmp.dir, 'secrets'));
+    const secret = (f: string) => readFileSync(join(tmp.dir, 'secrets', f), 'utf8').trim();
+    const s = sender('edgewatch.edge-1', first.forwardPort, { eventMode: 'PackedForward', requireAckResponse: true, security: { clientHostname: 'edge-1', sharedKey: secret('shared-key'), username: 'edge-1', password: secret('password') } });
     for (let i = 0; i < 20; i++) await emit(s, 'web', { msg: `acked ${i}`, trace_id: traceId, level: 'info' });
     endSender(s);
     // No SIGTERM, no flush: the process dies right after the last ack.

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fixture, tempDir } from '../support/paths.js';
 import { freePort } from '../support/ports.js';
-import { collectorProcess, exporterProcess } from '../support/processes.js';
+import { collectorConfigFile, collectorProcess, exporterProcess, nodeForwardLogin } from '../support/processes.js';
 import { eventually } from '../support/wait.js';
 
 interface LogsBody {
@@ -39,7 +39,7 @@ describe('log delivery across outages', { timeout: (outageSeconds + 120) * 1000 
     const count = rate * (outageSeconds + 15);
     const exporter = await exporterProcess(
       edir,
-      `node: edge-a\nforward: {address: "127.0.0.1:${collector.ports.forward}", ackTimeoutMs: 2000, retryMaxSeconds: 2}\ntasks:\n  - name: numbered\n    command: [node, ${fixture('json-lines.js')}]\n    env: {COUNT: ${count}, RATE: ${rate}}\n`,
+      `node: edge-a\nforward: {address: "127.0.0.1:${collector.ports.forward}", ackTimeoutMs: 2000, retryMaxSeconds: 2, ${collector.login('edge-a')}}\ntasks:\n  - name: numbered\n    command: [node, ${fixture('json-lines.js')}]\n    env: {COUNT: ${count}, RATE: ${rate}}\n`,
     );
     killers.push(() => exporter.child.kill('SIGKILL'));
     await eventually('records to reach the collector', async () => (await records(collector.base, 'edge-a')).length >= 50);
@@ -72,7 +72,9 @@ describe('log delivery across outages', { timeout: (outageSeconds + 120) * 1000 
     mkdirSync(cdir);
     mkdirSync(edir);
     const ports = { http: await freePort(), forward: await freePort() };
-    const yaml = `node: edge-b\nforward: {address: "127.0.0.1:${ports.forward}", ackTimeoutMs: 2000, retryMaxSeconds: 1}\ntasks:\n  - name: burst\n    command: [node, ${fixture('json-lines.js')}]\n    env: {COUNT: 300}\n`;
+    // the node's credentials are made before the collector first runs (edgewatch nodes add)
+    const login = nodeForwardLogin(collectorConfigFile(cdir, ports), 'edge-b', join(cdir, 'secrets', 'edge-b'));
+    const yaml = `node: edge-b\nforward: {address: "127.0.0.1:${ports.forward}", ackTimeoutMs: 2000, retryMaxSeconds: 1, ${login}}\ntasks:\n  - name: burst\n    command: [node, ${fixture('json-lines.js')}]\n    env: {COUNT: 300}\n`;
     let exporter = await exporterProcess(edir, yaml);
     killers.push(() => exporter.child.kill('SIGKILL'));
     await eventually('300 records in the spool', async () => (await exporter.metric('edgewatch_spool_records', { node: 'edge-b' })) === 300);

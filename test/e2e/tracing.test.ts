@@ -11,6 +11,7 @@ import { commandKeys } from '../support/command-keys.js';
 import { sharedMosquitto } from '../support/mosquitto.js';
 import { fixture, tempDir } from '../support/paths.js';
 import { freePort } from '../support/ports.js';
+import { nodeForwardLogin } from '../support/processes.js';
 import { eventually } from '../support/wait.js';
 
 interface OtlpSpan {
@@ -62,9 +63,10 @@ describe('OpenTelemetry tracing', () => {
     procs.push(startCli(['collector', '--config', join(tmp.dir, 'collector.yaml')], { env }));
     await eventually('the collector', async () => (await fetch(`http://127.0.0.1:${http}/readyz`)).ok);
     taskPort = await freePort();
+    const login = nodeForwardLogin(join(tmp.dir, 'collector.yaml'), `otel-${suffix}`, join(tmp.dir, 'secrets'));
     writeFileSync(
       join(tmp.dir, 'exporter.yaml'),
-      `node: otel-${suffix}\nhttp: {listen: "127.0.0.1:${await freePort()}"}\nstate: {dir: ${tmp.dir}/state}\nspool: {dir: ${tmp.dir}/spool}\nforward: {address: "127.0.0.1:${forward}"}\nmqtt: {url: "mqtt://127.0.0.1:1883"}\ncommands: {publicKeyFile: ${JSON.stringify(keys.publicKeyFile)}}\ntasks:\n  - name: web\n    command: [node, ${fixture('http-server.js')}]\n    env: {PORT: ${taskPort}}\n`,
+      `node: otel-${suffix}\nhttp: {listen: "127.0.0.1:${await freePort()}"}\nstate: {dir: ${tmp.dir}/state}\nspool: {dir: ${tmp.dir}/spool}\nforward: {address: "127.0.0.1:${forward}", ${login}}\nmqtt: {url: "mqtt://127.0.0.1:1883"}\ncommands: {publicKeyFile: ${JSON.stringify(keys.publicKeyFile)}}\ntasks:\n  - name: web\n    command: [node, ${fixture('http-server.js')}]\n    env: {PORT: ${taskPort}}\n`,
     );
     procs.push(startCli(['exporter', '--config', join(tmp.dir, 'exporter.yaml')], { env }));
     await eventually('the task to serve', async () => (await fetch(`http://127.0.0.1:${taskPort}/`)).ok);

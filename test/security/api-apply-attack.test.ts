@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { commandKeys } from '../support/command-keys.js';
 import { startTestExporter } from '../support/exporter-harness.js';
+import { addNode, mqttLogin } from '../support/node-identity.js';
 import { fixture, tempDir } from '../support/paths.js';
 import { parseExposition, sampleValue } from '../support/prom-text.js';
 import { startSecureCollector, type SecureCollector } from '../support/secure-collector.js';
@@ -23,7 +24,7 @@ describe('an apply of a shell command through the API', () => {
     const keys = commandKeys(tmp.dir);
     c = await startSecureCollector([`commands: {privateKeyFile: ${JSON.stringify(keys.privateKeyFile)}}`]);
     edge = await startTestExporter(
-      `node: edge-1\nmqtt: {url: "${c.collector.brokerUrl()}", heartbeatSeconds: 1}\ncommands: {publicKeyFile: ${JSON.stringify(keys.publicKeyFile)}}\ntasks:\n  - {name: web, command: [node, ${JSON.stringify(fixture('json-lines.js'))}], env: {COUNT: 0}}\n`,
+      `node: edge-1\nmqtt: {url: "${c.collector.brokerUrl()}", heartbeatSeconds: 1, ${mqttLogin(addNode(c.config, 'edge-1'))}}\ncommands: {publicKeyFile: ${JSON.stringify(keys.publicKeyFile)}}\ntasks:\n  - {name: web, command: [node, ${JSON.stringify(fixture('json-lines.js'))}], env: {COUNT: 0}}\n`,
     );
     await eventually('edge-1 online', async () => c.collector.nodes.get('edge-1')?.status === 'online');
   });

@@ -10,6 +10,7 @@ import { createLogger, silentLogger } from '../../common/logger.js';
 import { topics } from '../../protocol/topics.js';
 import { runCli } from '../support/cli.js';
 import { startTestExporter } from '../support/exporter-harness.js';
+import { addNode, collectorLogin, mqttLogin } from '../support/node-identity.js';
 import { tempDir } from '../support/paths.js';
 import { startSecureCollector, type SecureCollector } from '../support/secure-collector.js';
 import { eventually } from '../support/wait.js';
@@ -26,13 +27,14 @@ describe('secrets stay on the node', () => {
 
   before(async () => {
     c = await startSecureCollector();
-    spy = new MqttBus({ url: c.collector.brokerUrl()!, clientId: 'spy' }, silentLogger);
-    await spy.subscribe('edgewatch/#', (_t, p) => void wire.push(p.toString('utf8')));
+    // a client with the collector's own login sees every node's reports
+    spy = new MqttBus({ url: c.collector.brokerUrl()!, clientId: 'edgewatch-collector-spy', ...collectorLogin(c.config) }, silentLogger);
+    for (const kind of ['status', 'heartbeat', 'state', 'acks']) await spy.subscribe(`edgewatch/+/${kind}`, (_t, p) => void wire.push(p.toString('utf8')));
     await spy.start();
     writeFileSync(join(tmp.dir, 'db-password'), `${PASSWORD}\n`, { mode: 0o600 });
     // the task writes what it got into a file, so the test can see the secret arrived
     edge = await startTestExporter(
-      `node: edge-1\nmqtt: {url: "${c.collector.brokerUrl()}", heartbeatSeconds: 1}\ntasks:\n` +
+      `node: edge-1\nmqtt: {url: "${c.collector.brokerUrl()}", heartbeatSeconds: 1, ${mqttLogin(addNode(c.config, 'edge-1'))}}\ntasks:\n` +
         `  - name: web\n    command: [node, -e, "require('fs').writeFileSync(process.argv[1], process.env.DB_PASSWORD + ' ' + process.env.API_TOKEN); setInterval(() => {}, 1000)", ${JSON.stringify(join(tmp.dir, 'seen'))}]\n` +
         `    env: {API_TOKEN: ${JSON.stringify(TOKEN)}, DB_PASSWORD: {valueFrom: {file: ${JSON.stringify(join(tmp.dir, 'db-password'))}}}}\n`,
     );

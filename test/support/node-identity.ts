@@ -1,4 +1,4 @@
-import { NodeCredentials, type IdentityKind } from '../../collector/auth/node-credentials.js';
+import { COLLECTOR_USER, NodeCredentials, type IdentityKind } from '../../collector/auth/node-credentials.js';
 import type { CollectorConfig } from '../../collector/config.js';
 import { StateDb } from '../../collector/state/state-db.js';
 import { ensureSecretKey } from '../../common/adapters/secret-key-file.js';
@@ -17,6 +17,16 @@ export function addNode(config: CollectorConfig, name: string, kind: IdentityKin
   try {
     const credentials = new NodeCredentials(state, ensureSecretKey(config.paths.nodeKey, 'nodes.credentialsKeyFile'), systemClock);
     return { name, password: credentials.add(name, kind).password, sharedKey: credentials.sharedKey() };
+  } finally {
+    state.close();
+  }
+}
+
+/** The collector's own login on its embedded broker (to watch the fleet's topics in a test). */
+export function collectorLogin(config: CollectorConfig): { username: string; password: string } {
+  const state = new StateDb(config.paths.state);
+  try {
+    return { username: COLLECTOR_USER, password: new NodeCredentials(state, ensureSecretKey(config.paths.nodeKey, 'nodes.credentialsKeyFile'), systemClock).collectorPassword() };
   } finally {
     state.close();
   }

@@ -22,7 +22,7 @@ describe('collector config', () => {
     assert.deepEqual(c.http.listen, { host: '127.0.0.1', port: 8080 });
     assert.deepEqual(c.forward.listen, { host: '127.0.0.1', port: 24224 });
     assert.equal(c.store.path, './data/collector.db');
-    assert.deepEqual(c.mqtt.embedded, { listen: { host: '127.0.0.1', port: 1883 } });
+    assert.deepEqual(c.mqtt.embedded, { listen: { host: '127.0.0.1', port: 1883 }, maxPacketBytes: 1024 * 1024 });
     assert.equal(c.forward.sharedKey, undefined);
     assert.equal(c.forward.limits.maxFrameBytes, 16 * 1024 * 1024);
     assert.equal(c.store.retention.maxAgeHours, 168);
