@@ -19,6 +19,7 @@ import { COLLECTOR_USER, NodeCredentials } from './auth/node-credentials.js';
 import { TokenStore } from './auth/token-store.js';
 import { loadDesiredFile } from './desired/desired-file.js';
 import { DesiredSpecs, syncDesiredFile } from './desired/desired-specs.js';
+import { SpecDrift } from './desired/spec-drift.js';
 import { parseTaskSpec } from '../protocol/task-spec.js';
 import type { CollectorConfig } from './config.js';
 import { CommandDispatcher } from './control/command-dispatcher.js';
@@ -246,7 +247,8 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     },
   });
   writeInternal = internalWriter(ingest, () => clock.now());
-  const control = new ControlPlane({ bus, nodes, dispatcher, epochs, metrics: controlMetrics, clock, logger: controlLog, onSignals: (signals, now) => void detect({ signals }, now).catch((err) => detectLog.error('rule evaluation failed', { err })) });
+  const drift = new SpecDrift((node, task) => desired.get(node, task)?.spec);
+  const control = new ControlPlane({ bus, nodes, dispatcher, epochs, metrics: controlMetrics, clock, logger: controlLog, inspect: (node, tasks, now) => drift.check(node, tasks, now), onSignals: (signals, now) => void detect({ signals }, now).catch((err) => detectLog.error('rule evaluation failed', { err })) });
   const ticker = periodic(
     'tick',
     clock,

@@ -151,6 +151,12 @@ export class CommandDispatcher {
       this.arm(r, r.expiresAt - this.deps.clock.now());
       return;
     }
+    // an edge acks accepted before done or failed (it journals first): a result out of that order is not believed
+    if (r.status === 'pending' && (ack.status === 'done' || ack.status === 'failed')) {
+      r.acks.pop();
+      this.deps.logger.warn('command result before its acceptance, ignored', { id: r.id, node: ack.node, status: ack.status });
+      return;
+    }
     if (ack.version !== undefined) r.version = ack.version;
     this.finish(r, ack.status, ack.reason);
   }

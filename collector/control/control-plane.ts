@@ -4,7 +4,7 @@ import type { Logger } from '../../common/logger.js';
 import type { MessageBus } from '../../common/message-bus.js';
 import type { Signal } from '../../common/rules/signals.js';
 import { ackSchema } from '../../protocol/commands.js';
-import { heartbeatSchema, stateMessageSchema } from '../../protocol/telemetry.js';
+import { heartbeatSchema, stateMessageSchema, type StateMessage } from '../../protocol/telemetry.js';
 import { fleetTopics, parseTopic } from '../../protocol/topics.js';
 import type { EpochStore } from '../state/state-db.js';
 import type { CommandDispatcher } from './command-dispatcher.js';
@@ -22,6 +22,8 @@ export interface ControlPlaneDeps {
   logger: Logger;
   /** Heartbeats, task states and restarts, for the rule engine. */
   onSignals(signals: Signal[], now: number): void;
+  /** Findings about what a node reported (a spec that is not the recorded one), as signals. */
+  inspect?(node: string, tasks: StateMessage['tasks'], now: number): Signal[];
 }
 
 /** A node is asked for a snapshot at most this often (a gap in its state stream). */
@@ -89,7 +91,9 @@ export class ControlPlane {
       if (!msg || msg.node !== t.node) return reject();
       const r = nodes.state(msg, now);
       if (r.needSnapshot) this.askSnapshot(msg.node, now);
-      if (r.signals.length > 0) this.deps.onSignals(r.signals, now);
+      const findings = r.applied && this.deps.inspect ? this.deps.inspect(msg.node, msg.tasks, now) : [];
+      const signals = findings.length > 0 ? [...r.signals, ...findings] : r.signals;
+      if (signals.length > 0) this.deps.onSignals(signals, now);
       return;
     }
     const ack = parse(ackSchema, payload);

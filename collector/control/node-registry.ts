@@ -27,6 +27,9 @@ export interface NodeState {
   offlineCause?: 'last_will' | 'lease_expired' | 'clean_shutdown';
 }
 
+/** How far ahead of the last one a state message's sequence may be and still be taken. */
+export const SEQ_WINDOW = 1000;
+
 /** EWMA weight of each heartbeat in the load forecasts (about the last 10 heartbeats). */
 const FORECAST_ALPHA = 0.2;
 
@@ -34,6 +37,8 @@ const FORECAST_ALPHA = 0.2;
 export interface StateResult {
   signals: Signal[];
   needSnapshot: boolean;
+  /** Whether the message was taken (not old, repeated or too far ahead). */
+  applied: boolean;
 }
 
 /**
@@ -96,7 +101,9 @@ export class NodeRegistry {
     const n = this.entry(msg.node, now);
     const signals: Signal[] = [];
     const newBoot = n.bootId !== msg.bootId;
-    if (!newBoot && n.seq !== undefined && msg.seq <= n.seq) return { signals, needSnapshot: false }; // old or repeated
+    if (!newBoot && n.seq !== undefined && msg.seq <= n.seq) return { signals, needSnapshot: false, applied: false }; // old or repeated
+    // a jump far ahead is not adopted (it would make every real message after it look old): ask for a snapshot
+    if (!newBoot && n.seq !== undefined && msg.seq > n.seq + SEQ_WINDOW) return { signals, needSnapshot: true, applied: false };
     const gap = msg.kind === 'delta' && (newBoot || (n.seq !== undefined && msg.seq !== n.seq + 1));
     if (msg.kind === 'snapshot') {
       const before = n.tasks;
@@ -108,7 +115,7 @@ export class NodeRegistry {
     }
     n.bootId = msg.bootId;
     n.seq = msg.seq;
-    return { signals, needSnapshot: gap };
+    return { signals, needSnapshot: gap, applied: true };
   }
 
   private applyTask(n: NodeState, t: TaskStatusWire, before: TaskStatusWire | undefined, now: number, out: Signal[]): void {

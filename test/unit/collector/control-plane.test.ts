@@ -138,6 +138,29 @@ describe('ControlPlane, NodeRegistry and CommandDispatcher on the in-memory brok
     assert.deepEqual(h.received.map((c) => c.type), ['snapshot', 'snapshot']);
   });
 
+  it('a state far ahead of the last sequence is not adopted (it would hide every real update): a snapshot is asked for', async () => {
+    const h = await setup();
+    const state = (seq: number, st: TaskStatusWire['state']): StateMessage => ({ node: 'edge-1', bootId: 'boot-1', seq, at: h.clock.now(), kind: 'delta', tasks: [task('web', { state: st })], removed: [] });
+    await h.publish(h.edge, topics.state('edge-1'), { ...state(0, 'running'), kind: 'snapshot' });
+    await h.publish(h.edge, topics.state('edge-1'), state(1e12, 'failed'));
+    assert.equal(h.nodes.get('edge-1')!.tasks.get('web')!.state, 'running', 'the forged jump changed nothing');
+    assert.deepEqual(h.received.map((c) => c.type), ['snapshot']);
+    await h.publish(h.edge, topics.state('edge-1'), state(1, 'backoff'));
+    assert.equal(h.nodes.get('edge-1')!.tasks.get('web')!.state, 'backoff', 'the real next delta is still taken');
+    assert.equal(h.nodes.get('edge-1')!.seq, 1);
+  });
+
+  it('a done ack for a command its node never accepted is not believed', async () => {
+    const h = await setup();
+    const record = h.dispatcher.send({ node: 'edge-1', type: 'restart', task: 'web' });
+    await h.publish(h.edge, topics.acks('edge-1'), { id: record.id, node: 'edge-1', status: 'done', at: h.clock.now() });
+    assert.equal(h.dispatcher.get(record.id)?.status, 'pending');
+    await h.publish(h.edge, topics.acks('edge-1'), { id: record.id, node: 'edge-1', status: 'accepted', at: h.clock.now() });
+    await h.publish(h.edge, topics.acks('edge-1'), { id: record.id, node: 'edge-1', status: 'done', at: h.clock.now() });
+    assert.equal(h.dispatcher.get(record.id)?.status, 'done');
+    assert.deepEqual(h.dispatcher.get(record.id)!.acks.map((a) => a.status), ['accepted', 'done']);
+  });
+
   it('messages that do not validate, or that speak for another node than their topic, are counted and dropped', async () => {
     const h = await setup();
     await h.publish(h.edge, topics.heartbeat('edge-1'), heartbeat('edge-2', h.clock.now()));

@@ -70,6 +70,7 @@ rules:
         'prometheus-task-errors alert restart',
         'prometheus-task-latency alert rollback',
         'prometheus-task-crash-looping alert rollback',
+        'desired-spec-drift alert page',
       ],
     );
     const latency = rules[1] as RuleOf<'baseline'>;
