@@ -59,7 +59,7 @@ export async function startSecureCollector(yaml: string[] = [], o: { tokens?: bo
   const tmp = tempDir('edgewatch-secure-');
   const config = loadCollectorConfig(
     [
-      'forward: {listen: "127.0.0.1:0"}',
+      ...(yaml.some((l) => l.startsWith('forward:')) ? [] : ['forward: {listen: "127.0.0.1:0"}']),
       'mqtt: {embedded: {listen: "127.0.0.1:0"}}',
       `store: {path: ${JSON.stringify(join(tmp.dir, 'collector.db'))}}`,
       ...(yaml.some((l) => l.startsWith('http:')) ? [] : ['http: {listen: "127.0.0.1:0"}']),
