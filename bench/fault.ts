@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadCollectorConfig } from '../collector/config.js';
+import { addNode, forwardLogin } from '../test/support/node-identity.js';
 import { startCollector } from '../collector/main.js';
 import { createLogger, silentLogger } from '../common/logger.js';
 import { loadExporterConfig } from '../exporter/config.js';
@@ -43,8 +44,7 @@ export async function main(argv: string[]): Promise<void> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const benchUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   writeFileSync(join(tmp.dir, 'rules.yml'), 'rules:\n  - name: consecutive-5xx\n    kind: consecutive\n    match: {status: ">=500"}\n    count: 6\n    action: restart\n');
-  const collector = await startCollector(
-    loadCollectorConfig(
+  const collectorConfig = loadCollectorConfig(
       [
         'http: {listen: "127.0.0.1:0"}',
         'forward: {listen: "127.0.0.1:0", heartbeat: false}',
@@ -55,14 +55,14 @@ export async function main(argv: string[]): Promise<void> {
         'remediation: {verifySeconds: 0.3, cooldownSeconds: 0, ratePerMinute: 100000, burst: 1000, flap: {maxIncidents: 100000}}',
         `store: {path: ${JSON.stringify(join(tmp.dir, 'collector.db'))}}`,
       ].join('\n'),
-    ),
-    { logger: silentLogger },
-  );
+    );
+  const collector = await startCollector(collectorConfig, { logger: silentLogger });
   const port = await freePort();
   const node = `bench-${process.pid}`;
+  const login = addNode(collectorConfig, node);
   const exporter = await startExporter(
     loadExporterConfig(
-      `node: ${node}\nhttp: {listen: "127.0.0.1:0"}\nstate: {dir: ${tmp.dir}/state}\nspool: {dir: ${tmp.dir}/spool}\nforward: {address: "127.0.0.1:${collector.forwardPort}", flushIntervalMs: 5}\nmqtt: {url: "${broker}"}\ncommands: {publicKeyFile: ${JSON.stringify(keys.publicKeyFile)}}\ntasks:\n  - name: api\n    command: [node, ${join(root, 'bench/tasks/faulty.js')}]\n    env: {PORT: ${port}, BENCH_URL: "${benchUrl}"}\n    terminationGracePeriodSeconds: 1\n`,
+      `node: ${node}\nhttp: {listen: "127.0.0.1:0"}\nstate: {dir: ${tmp.dir}/state}\nspool: {dir: ${tmp.dir}/spool}\nforward: {address: "127.0.0.1:${collector.forwardPort}", flushIntervalMs: 5, ${forwardLogin(login)}}\nmqtt: {url: "${broker}"}\ncommands: {publicKeyFile: ${JSON.stringify(keys.publicKeyFile)}}\ntasks:\n  - name: api\n    command: [node, ${join(root, 'bench/tasks/faulty.js')}]\n    env: {PORT: ${port}, BENCH_URL: "${benchUrl}"}\n    terminationGracePeriodSeconds: 1\n`,
     ),
     { logger: process.env.BENCH_LOGS ? createLogger({ level: 'debug' }) : silentLogger, env: process.env },
   );

@@ -23,12 +23,13 @@ function eventTime(ms: number): Buffer {
 }
 
 /**
- * Builds `records` exporter-style log records with trace ids spread over 8 node/task tags, packed
+ * Builds `records` exporter-style log records of node edge-1 with trace ids spread over 8 task tags, packed
  * `perChunk` to a PackedForward frame with a chunk id (so every frame is acked).
  */
 export function buildTraffic(records: number, perChunk: number, startMs: number): BenchTraffic {
-  const nodes = ['edge-1', 'edge-2', 'edge-3', 'edge-4'];
-  const tasks = ['web', 'api'];
+  // one node (a sender logs in as its node and may only send its own tags), eight tasks
+  const nodes = ['edge-1'];
+  const tasks = ['web', 'api', 'auth', 'cart', 'search', 'pay', 'ship', 'mail'];
   const traceIds: string[] = [];
   const frames: Buffer[] = [];
   const payloads: Buffer[] = [];

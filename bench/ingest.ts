@@ -7,7 +7,9 @@ import { loadCollectorConfig } from '../collector/config.js';
 import { registerEventTimeExtension } from '../collector/ingest/forward/event-time.js';
 import { startCollector } from '../collector/main.js';
 import { silentLogger } from '../common/logger.js';
+import { addNode } from '../test/support/node-identity.js';
 import { buildTraffic } from './ingest-frames.js';
+import type { ForwardLogin } from './support/forward-login.js';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const PER_CHUNK = Number(process.env.BENCH_CHUNK ?? 5_000);
@@ -33,10 +35,10 @@ function decodeFloor(payloads: Buffer[], records: number): number {
   return records / (best / 1000);
 }
 
-function send(port: number, frames: Buffer[]): Promise<number> {
+function send(port: number, frames: Buffer[], login: ForwardLogin): Promise<number> {
   // Transferred, not copied: the collector's process should not also carry the sender's 200 MB.
   const worker = new Worker(new URL('./ingest-client.js', import.meta.url), {
-    workerData: { port, frames, window: WINDOW },
+    workerData: { port, frames, window: WINDOW, login },
     transferList: frames.map((f) => f.buffer as ArrayBuffer),
   });
   return new Promise((resolve, reject) => {
@@ -73,8 +75,10 @@ export async function main(): Promise<void> {
       `http: {listen: "127.0.0.1:0"}\nforward: {listen: "127.0.0.1:0", heartbeat: false}\nmqtt: {embedded: {listen: "127.0.0.1:0"}}\nstore: {path: ${JSON.stringify(join(dir, 'bench.db'))}}\n`,
     );
     const collector = await startCollector(config, { logger: silentLogger });
-    log(`collector listening on forward port ${collector.forwardPort}; sending`);
-    const elapsedMs = await send(collector.forwardPort, frames);
+    // the sender logs in as node edge-1 (forward.nodeAuth, the default), as an exporter does
+    const node = addNode(config, 'edge-1');
+    log(`collector listening on forward port ${collector.forwardPort}; sending as node edge-1 (handshake with node credentials)`);
+    const elapsedMs = await send(collector.forwardPort, frames, { username: node.name, password: node.password, sharedKey: node.sharedKey });
     const stored = collector.store.stats().records;
     const probe = traffic.traceIds[Math.floor(traffic.traceIds.length / 2)]!;
     const t0 = performance.now();

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import fluent from 'fluent-logger';
 import mqtt from 'mqtt';
-import { loadCollectorConfig } from '../collector/config.js';
+import { loadCollectorConfig, loadCollectorConfigFile } from '../collector/config.js';
+import { addNode } from '../test/support/node-identity.js';
 import { startCollector } from '../collector/main.js';
 import { systemClock } from '../common/clock.js';
 import { silentLogger } from '../common/logger.js';
@@ -104,7 +105,9 @@ async function shipping(records: number, dir: string): Promise<{ spoolPerSec: nu
       spool.append({ ts: Date.now(), node: 'bench-ship', task: `t${i % 10}`, stream: 'stdout', level: 'info', msg: `GET /api/items/${i}`, status: 200, duration_ms: 12.5, trace_id: randomBytes(16).toString('hex') });
     }
     spool.flush();
-    const client = new FluentForwardClient({ host: '127.0.0.1', port: ports.forward, node: 'bench-ship', tls: false, flushIntervalMs: 1, ackTimeoutMs: 10_000 }); // the exporter's defaults (forward.*)
+    // logged in as node bench-ship (node credentials, the collector's default), with the exporter's defaults (forward.*)
+    const ship = addNode(loadCollectorConfigFile(cfg), 'bench-ship');
+    const client = new FluentForwardClient({ host: '127.0.0.1', port: ports.forward, node: 'bench-ship', tls: false, flushIntervalMs: 1, ackTimeoutMs: 10_000, sharedKey: ship.sharedKey, username: ship.name, password: ship.password });
     let resolveDone: () => void = () => {};
     const done = new Promise<void>((r) => (resolveDone = r));
     const shipper = new Shipper(
@@ -125,7 +128,8 @@ async function shipping(records: number, dir: string): Promise<{ spoolPerSec: nu
 
     const perEventRecords = Math.min(20_000, records);
     log(`  fluent-logger per-event acks: ${perEventRecords} events ...`);
-    const sender = fluent.createFluentSender('edgewatch.bench-plain', { host: '127.0.0.1', port: ports.forward, eventMode: 'Message', requireAckResponse: true, internalLogger: { info() {}, error() {} } } as never);
+    const plain = addNode(loadCollectorConfigFile(cfg), 'bench-plain');
+    const sender = fluent.createFluentSender('edgewatch.bench-plain', { host: '127.0.0.1', port: ports.forward, eventMode: 'Message', requireAckResponse: true, security: { clientHostname: plain.name, sharedKey: plain.sharedKey, username: plain.name, password: plain.password }, internalLogger: { info() {}, error() {} } } as never);
     const t1 = now();
     let acked = 0;
     await new Promise<void>((resolve, reject) => {
