@@ -164,26 +164,29 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('agrees with itself: node names, MQTT users, Prometheus targets and the collector URL', () => {
-    const passwdUsers = readFileSync(repoPath('examples', 'compose', 'mosquitto', 'passwd'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.split(':')[0]);
+  it('agrees with itself: node names, node credentials, MQTT users, Prometheus targets and the collector URL', () => {
+    const init = JSON.stringify(compose.services.keys!.command);
     const targets = readYaml(repoPath('examples', 'compose', 'prometheus', 'targets', 'exporters.yml')) as { targets: string[]; labels: { node: string } }[];
+    assert.match(init, /for n in edge-1 edge-2; do\s+node bin\/edgewatch\.js nodes add \$\$n --config \/etc\/edgewatch\/collector\.yaml --out-dir \/node-secrets\/\$\$n --mosquitto-passwd \/mosquitto-secrets\/passwd/);
+    assert.match(init, /nodes add collector --service --config \/etc\/edgewatch\/collector\.yaml --out-dir \/collector-secrets --mosquitto-passwd \/mosquitto-secrets\/passwd/);
     for (const e of ['edge-1', 'edge-2']) {
-      const cfg = readYaml(repoPath('examples', 'compose', `${e}.yaml`)) as { node: string; mqtt: { username: string }; http: { listen: string } };
+      const cfg = readYaml(repoPath('examples', 'compose', `${e}.yaml`)) as { node: string; mqtt: { username: string; passwordFile: string }; forward: { username: string; passwordFile: string; sharedKeyFile: string }; http: { listen: string } };
       assert.equal(cfg.node, e);
       assert.equal(cfg.mqtt.username, e, 'MQTT username is the node name (the ACL uses %u)');
-      assert.ok(passwdUsers.includes(e), `${e} has a password entry`);
+      assert.deepEqual([cfg.forward.username, cfg.forward.passwordFile, cfg.forward.sharedKeyFile, cfg.mqtt.passwordFile], [e, '/secrets/password', '/secrets/shared-key', '/secrets/password']);
+      assert.ok(compose.services[e]!.volumes!.includes(`${e}-secrets:/secrets:ro`), `${e} mounts only its own credentials`);
+      assert.ok(compose.services.keys!.volumes!.includes(`${e}-secrets:/node-secrets/${e}`));
       const port = cfg.http.listen.split(':').pop();
       assert.ok(targets.some((t) => t.labels.node === e && t.targets.includes(`${e}:${port}`)), `Prometheus scrapes ${e}:${port} with node=${e}`);
     }
-    assert.ok(passwdUsers.includes('collector'));
-    const collector = readYaml(repoPath('examples', 'compose', 'collector.yaml')) as { http: { listen: string }; mqtt: { url: string } };
+    const collector = readYaml(repoPath('examples', 'compose', 'collector.yaml')) as { http: { listen: string }; mqtt: { url: string; username: string; passwordFile: string } };
     assert.equal(collector.http.listen, '0.0.0.0:8080', 'Alertmanager posts to collector:8080');
-    assert.match(collector.mqtt.url, /^mqtt:\/\/collector:[^@]+@mosquitto:1883$/);
+    assert.deepEqual([collector.mqtt.url, collector.mqtt.username, collector.mqtt.passwordFile], ['mqtt://mosquitto:1883', 'collector', '/secrets/password']);
     const conf = readFileSync(repoPath('examples', 'compose', 'mosquitto', 'mosquitto.conf'), 'utf8');
     assert.match(conf, /^allow_anonymous false$/m);
+    assert.match(conf, /^password_file \/mosquitto\/secrets\/passwd$/m);
+    assert.match(conf, /^use_username_as_clientid true$/m);
+    assert.ok(compose.services.mosquitto!.volumes!.includes('mosquitto-secrets:/mosquitto/secrets:ro'));
   });
 
   it('builds the image on node:20-bookworm-slim with npm ci and runs node bin/edgewatch.js', () => {
