@@ -13,6 +13,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { roleForCommand } from '../auth/roles.js';
 import { clientOf, principalOf, type ApiAccess } from './access.js';
 import { readJsonObject } from './json-body.js';
+import { nodePage, nodesQuerySchema } from './node-query.js';
 
 const commandBody = z.strictObject({
   node: z.string().regex(NAME_PATTERN, 'must be a node name'),
@@ -99,8 +100,11 @@ export function controlRoutes(d: ControlRouteDeps): Router {
   const router = Router();
   const perCaller = new KeyedRate(d.limits.commandsPerMinute, d.limits.commandsBurst);
   let waiting = 0;
-  router.get('/api/nodes', (_req, res) => {
-    send(res, 200, { nodes: d.nodes.list().map((n) => nodeView(n, d.nodes.diagnosis(n))) });
+  router.get('/api/nodes', (req, res) => {
+    const parsed = nodesQuerySchema.safeParse(req.query);
+    if (!parsed.success) return send(res, 400, { error: 'bad_request', message: formatIssues(parsed.error).join('; ') });
+    const page = nodePage(d.nodes.all(), parsed.data);
+    send(res, 200, { nodes: page.nodes.map((n) => nodeView(n, d.nodes.diagnosis(n))), summary: page.summary, next: page.next });
   });
   router.post('/api/commands', async (req, res, next) => {
     if (!d.access.allowed(res, 'operator', 'POST /api/commands')) return;

@@ -152,6 +152,11 @@ export class NodeRegistry {
     return this.nodes.get(node);
   }
 
+  /** Every node, in no particular order (cheap: no copy, no sort). */
+  all(): Iterable<NodeState> {
+    return this.nodes.values();
+  }
+
   list(): NodeState[] {
     return [...this.nodes.values()].sort((a, b) => a.node.localeCompare(b.node));
   }
