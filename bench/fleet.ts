@@ -109,10 +109,15 @@ async function runFleet(n: number, seconds: number, sims: number) {
       const child = fork(new URL('./fleet/sim-worker.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       children.push(child);
       child.on('message', (m) => {
+        if ('killed' in (m as object)) {
+          for (const k of (m as { killed: Array<{ node: string; atEpochMs: number }> }).killed) {
+            killed.push(k);
+            void watchLoss(k);
+          }
+          return;
+        }
         const r = m as SimReport;
         detections.push(...r.detectionsMs);
-        killed.push(...r.killed);
-        for (const k of r.killed) void watchLoss(k);
         reports.set(s, r);
       });
       child.send(plan);
