@@ -95,6 +95,8 @@ const store = z
     synchronous: z.enum(['normal', 'full']).default('normal'),
     segmentRecords: z.number().int().min(100).default(200_000),
     dedupWindowHours: z.number().min(0.001).default(24),
+    /** Chunks arriving within this many ms share one transaction (group commit); each is acked after it. */
+    groupCommitMs: z.number().min(0).max(1000).default(20),
     retention,
   })
   .prefault({});

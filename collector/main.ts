@@ -48,6 +48,7 @@ import { EpochStore, StateDb } from './state/state-db.js';
 import type { EventStore } from './store/event-store.js';
 import { RetentionLoop } from './store/retention-loop.js';
 import { SqliteEventStore } from './store/sqlite-store.js';
+import { GroupCommit } from './store/group-commit.js';
 import { openStoreFile, storeFilesOf } from './store/store-file.js';
 
 /** A running collector: its ports, registry, store, nodes and commands, and how to stop it. */
@@ -229,8 +230,10 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   detectLog.info('rules loaded', { file: paths.rules, rules: engine.ruleNames, dryRun: r.dryRun });
 
   // ingest: every stored frame goes on to detection once
+  const committer = new GroupCommit(store, clock, { windowMs: config.store.groupCommitMs, maxRecords: 5000 });
   const ingest = ingestPipeline({
     store,
+    append: (r) => committer.append(r),
     after: [
       stage('nodes-seen', (ctx, batch) => {
         const node = batch.events[0]?.node;
@@ -288,6 +291,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     name: 'store',
     start() {},
     stop() {
+      committer.commit();
       outbox.close();
       store.close();
       state.close();

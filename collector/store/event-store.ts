@@ -36,9 +36,18 @@ export interface StoreStats {
  * The correlation store as the pipeline and API see it: durable appends deduplicated by chunk id, and
  * queries by trace id and by node/task/time. Nothing outside collector/store knows it is SQLite.
  */
+/** One append of a group commit. */
+export interface AppendRequest {
+  batch: StoredBatch;
+  chunkId: string | undefined;
+  nowMs: number;
+}
+
 export interface EventStore {
   /** Writes `events` durably before returning; a chunk id seen before writes nothing and reports a duplicate. */
   append(batch: StoredBatch, chunkId: string | undefined, nowMs: number): { duplicate: boolean };
+  /** Several appends in one durable transaction (group commit); one result per request, in order. */
+  appendMany(requests: readonly AppendRequest[]): Array<{ duplicate: boolean }>;
   /** Whether record `seq` of exporter spool `sid` was stored before (resends are dropped by the dedup stage). */
   delivered(sid: string, seq: number): boolean;
   /** Every stored event of a trace (32 lowercase hex), in time order, at most `limit`. */

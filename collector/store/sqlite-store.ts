@@ -5,7 +5,7 @@ import { compareEventTime, type Event } from '../events/event.js';
 import { decodeBlock } from './block-codec.js';
 import { DeliveryMarks } from './delivery-marks.js';
 import { BloomFilter } from './bloom.js';
-import type { EventStore, LogQuery, RetentionResult, StoreStats, StoredBatch } from './event-store.js';
+import type { AppendRequest, EventStore, LogQuery, RetentionResult, StoreStats, StoredBatch } from './event-store.js';
 import { NewestEvents } from './newest-events.js';
 import { prepareDatabase } from './sqlite-schema.js';
 import { HotTraceIndex, sealedBlocksOf } from './trace-index.js';
@@ -42,6 +42,7 @@ export class SqliteEventStore implements EventStore {
   private bytes = 0;
   private readonly sql;
   private readonly appendTx: (batch: StoredBatch, chunkId: string | undefined, nowMs: number) => number | undefined | null;
+  private readonly appendManyTx: (requests: readonly AppendRequest[]) => Array<number | undefined | null>;
 
   constructor(private readonly options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -70,6 +71,7 @@ export class SqliteEventStore implements EventStore {
       deleteDeliveries: db.prepare('DELETE FROM deliveries WHERE seen_ms < ?'),
     };
     this.appendTx = db.transaction((batch: StoredBatch, chunkId: string | undefined, nowMs: number) => this.write(batch, chunkId, nowMs));
+    this.appendManyTx = db.transaction((requests: readonly AppendRequest[]) => requests.map((r) => this.write(r.batch, r.chunkId, r.nowMs)));
     this.load();
   }
 
@@ -83,6 +85,15 @@ export class SqliteEventStore implements EventStore {
     // The hot index is updated after the commit; a crash in between is repaired by load().
     if (blockId !== undefined) this.indexBlock(blockId, batch.events);
     return { duplicate: false };
+  }
+
+  appendMany(requests: readonly AppendRequest[]): Array<{ duplicate: boolean }> {
+    const ids = this.appendManyTx(requests);
+    return ids.map((blockId, i) => {
+      if (blockId === null) return { duplicate: true };
+      if (blockId !== undefined) this.indexBlock(blockId, requests[i]!.batch.events);
+      return { duplicate: false };
+    });
   }
 
   trace(traceId: string, limit: number): Event[] {
@@ -169,8 +180,11 @@ export class SqliteEventStore implements EventStore {
 
   /** Block id written, undefined when there was nothing to write, null for a chunk stored before. */
   private write(batch: StoredBatch, chunkId: string | undefined, nowMs: number): number | undefined | null {
-    if (chunkId !== undefined && this.sql.insertChunk.run(chunkId, nowMs).changes === 0) return null;
     const events = batch.events;
+    // Exporter records carry their own delivery identity (spool id and sequence): the marks below catch
+    // a resend, so their chunk ids need no random-key index insert. Other senders' chunks are deduped by id.
+    const identified = events.length > 0 && events[0]!.sid !== undefined;
+    if (chunkId !== undefined && !identified && this.sql.insertChunk.run(chunkId, nowMs).changes === 0) return null;
     if (events.length === 0) return undefined;
     let min = Infinity;
     let max = -Infinity;
