@@ -59,8 +59,8 @@ function snapshot(name: string): string {
 for (const n of plan.nodes) {
   const node: SimNode = {
     name: n.name,
-    normal: new FrameTemplate(n.name, 'web', requestLines(n.name, 'web', 200)),
-    fault: new FrameTemplate(n.name, 'web', requestLines(n.name, 'web', 503)),
+    normal: new FrameTemplate(n.name, 'web', requestLines(n.name, 'web', 200, `${n.name}-spool-a`)),
+    fault: new FrameTemplate(n.name, 'web', requestLines(n.name, 'web', 503, `${n.name}-spool-b`)),
     forward: new ForwardSender(host, plan.forwardPort, { username: n.name, password: n.password, sharedKey: plan.sharedKey }),
     lastAck: 0,
     mqtt: undefined as unknown as MiniMqtt,

@@ -34,6 +34,8 @@ const RETENTION_BATCH = 500;
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly hot = new HotTraceIndex();
+  /** node/task → blocks of the hot segment, in memory like the trace index; written sorted when it seals. */
+  private readonly hotStreams = new Map<string, number[]>();
   private readonly marks = new DeliveryMarks();
   private readonly segments: Segment[] = [];
   private hotFirstBlock = 1;
@@ -54,6 +56,9 @@ export class SqliteEventStore implements EventStore {
       insertBlock: db.prepare('INSERT INTO blocks (min_ms, max_ms, records, bytes, tag, data) VALUES (?, ?, ?, ?, ?, ?)'),
       insertStream: db.prepare('INSERT OR IGNORE INTO block_streams (node, task, block_id) VALUES (?, ?, ?)'),
       blockData: db.prepare<[number], { tag: string; data: Buffer }>('SELECT tag, data FROM blocks WHERE id = ?'),
+      blocksIn: db.prepare<[string, number, number], { max_ms: number; tag: string; data: Buffer }>(
+        'SELECT max_ms, tag, data FROM blocks WHERE id IN (SELECT value FROM json_each(?)) AND max_ms >= ? AND min_ms <= ? ORDER BY max_ms DESC',
+      ),
       blocksFrom: db.prepare<[number], { id: number; tag: string; data: Buffer }>('SELECT id, tag, data FROM blocks WHERE id >= ? ORDER BY id'),
       insertSegment: db.prepare('INSERT INTO segments (first_block, last_block, bytes, bloom, ids, block_refs) VALUES (?, ?, ?, ?, ?, ?)'),
       segmentIndex: db.prepare<[number], { ids: Buffer; block_refs: Buffer }>('SELECT ids, block_refs FROM segments WHERE id = ?'),
@@ -115,29 +120,40 @@ export class SqliteEventStore implements EventStore {
   }
 
   logs(query: LogQuery): Event[] {
-    const params: unknown[] = [query.sinceMs ?? 0, query.untilMs ?? Number.MAX_SAFE_INTEGER];
-    let sql = 'SELECT b.id AS id, b.max_ms AS max_ms, b.tag AS tag, b.data AS data FROM blocks b';
-    if (query.node !== undefined || query.task !== undefined) {
-      sql += ' JOIN block_streams s ON s.block_id = b.id';
-      if (query.node !== undefined) sql += ' AND s.node = ?';
-      if (query.task !== undefined) sql += ' AND s.task = ?';
-      params.unshift(...[query.node, query.task].filter((v) => v !== undefined));
-    }
-    sql += ' WHERE b.max_ms >= ? AND b.min_ms <= ? GROUP BY b.id ORDER BY b.max_ms DESC';
     const newest = new NewestEvents(query.limit);
     const levels = query.levels && query.levels.length > 0 ? new Set(query.levels) : undefined;
     const since = query.sinceMs ?? -Infinity;
     const until = query.untilMs ?? Infinity;
-    for (const row of this.db.prepare(sql).iterate(...params) as IterableIterator<{ id: number; max_ms: number; tag: string; data: Buffer }>) {
-      if (newest.done(row.max_ms)) break;
-      for (const e of decodeBlock(row.tag, row.data)) {
-        if (e.timeMs < since || e.timeMs > until) continue;
-        if (query.node !== undefined && (e.node ?? '') !== query.node) continue;
-        if (query.task !== undefined && (e.task ?? e.service ?? '') !== query.task) continue;
-        if (levels && !levels.has(e.level)) continue;
-        newest.add(e);
+    const take = (rows: Iterable<{ max_ms: number; tag: string; data: Buffer }>) => {
+      for (const row of rows) {
+        if (newest.done(row.max_ms)) break;
+        for (const e of decodeBlock(row.tag, row.data)) {
+          if (e.timeMs < since || e.timeMs > until) continue;
+          if (query.node !== undefined && (e.node ?? '') !== query.node) continue;
+          if (query.task !== undefined && (e.task ?? e.service ?? '') !== query.task) continue;
+          if (levels && !levels.has(e.level)) continue;
+          newest.add(e);
+        }
       }
+    };
+    const window: [number, number] = [query.sinceMs ?? 0, query.untilMs ?? Number.MAX_SAFE_INTEGER];
+    if (query.node === undefined && query.task === undefined) {
+      take(this.db.prepare('SELECT max_ms, tag, data FROM blocks WHERE max_ms >= ? AND min_ms <= ? ORDER BY max_ms DESC').iterate(...window) as Iterable<{ max_ms: number; tag: string; data: Buffer }>);
+      return newest.result();
     }
+    // the hot segment's blocks (the newest) from the in-memory stream index, then the sealed ones
+    const hotIds: number[] = [];
+    for (const [key, ids] of this.hotStreams) {
+      const cut = key.indexOf('\u0000');
+      if ((query.node === undefined || key.slice(0, cut) === query.node) && (query.task === undefined || key.slice(cut + 1) === query.task)) hotIds.push(...ids);
+    }
+    if (hotIds.length > 0) take(this.sql.blocksIn.iterate(JSON.stringify(hotIds), ...window));
+    let sql = 'SELECT b.max_ms AS max_ms, b.tag AS tag, b.data AS data FROM blocks b JOIN block_streams s ON s.block_id = b.id';
+    const params: unknown[] = [];
+    if (query.node !== undefined) (sql += ' AND s.node = ?'), params.push(query.node);
+    if (query.task !== undefined) (sql += ' AND s.task = ?'), params.push(query.task);
+    sql += ' WHERE b.id < ? AND b.max_ms >= ? AND b.min_ms <= ? GROUP BY b.id ORDER BY b.max_ms DESC';
+    take(this.db.prepare(sql).iterate(...params, this.hotFirstBlock, ...window) as Iterable<{ max_ms: number; tag: string; data: Buffer }>);
     return newest.result();
   }
 
@@ -188,20 +204,14 @@ export class SqliteEventStore implements EventStore {
     if (events.length === 0) return undefined;
     let min = Infinity;
     let max = -Infinity;
-    const streams = new Set<string>();
-    let lastStream = '';
     for (const e of events) {
       if (e.timeMs < min) min = e.timeMs;
       if (e.timeMs > max) max = e.timeMs;
-      const key = `${e.node ?? ''}\u0000${e.task ?? e.service ?? ''}`;
-      if (key !== lastStream) streams.add((lastStream = key));
     }
     const data = batch.payload;
+    // the block's node/task streams are indexed in memory (indexBlock) and written when the segment seals:
+    // a row per block in a (node, task) index would dirty a random page per chunk of a fleet of small senders
     const blockId = Number(this.sql.insertBlock.run(min, max, events.length, data.length, batch.tag, data).lastInsertRowid);
-    for (const key of streams) {
-      const cut = key.indexOf('\u0000');
-      this.sql.insertStream.run(key.slice(0, cut), key.slice(cut + 1), blockId);
-    }
     this.records += events.length;
     this.bytes += data.length;
     this.markDelivered(events, nowMs);
@@ -225,7 +235,16 @@ export class SqliteEventStore implements EventStore {
   }
 
   private indexBlock(blockId: number, events: readonly Event[]): void {
-    for (const e of events) if (e.trace_id !== undefined) this.hot.add(e.trace_id, blockId);
+    let lastStream = '';
+    for (const e of events) {
+      if (e.trace_id !== undefined) this.hot.add(e.trace_id, blockId);
+      const key = `${e.node ?? ''}\u0000${e.task ?? e.service ?? ''}`;
+      if (key === lastStream) continue;
+      lastStream = key;
+      const list = this.hotStreams.get(key);
+      if (!list) this.hotStreams.set(key, [blockId]);
+      else if (list[list.length - 1] !== blockId) list.push(blockId);
+    }
     this.hotRecords += events.length;
     if (this.hotRecords >= this.options.segmentRecords) this.seal(blockId);
   }
@@ -233,7 +252,15 @@ export class SqliteEventStore implements EventStore {
   private seal(lastBlock: number): void {
     const index = this.hot.seal();
     const bytes = index.ids.length + index.blocks.length + index.bloom.bits.length;
-    const id = Number(this.sql.insertSegment.run(this.hotFirstBlock, lastBlock, bytes, index.bloom.bits, index.ids, index.blocks).lastInsertRowid);
+    const id = this.db.transaction(() => {
+      // in key order, so the stream index takes the whole segment in a few sequential page writes
+      for (const key of [...this.hotStreams.keys()].sort()) {
+        const cut = key.indexOf('\u0000');
+        for (const blockId of this.hotStreams.get(key)!) this.sql.insertStream.run(key.slice(0, cut), key.slice(cut + 1), blockId);
+      }
+      return Number(this.sql.insertSegment.run(this.hotFirstBlock, lastBlock, bytes, index.bloom.bits, index.ids, index.blocks).lastInsertRowid);
+    })();
+    this.hotStreams.clear();
     this.segments.push({ id, firstBlock: this.hotFirstBlock, lastBlock, bloom: index.bloom });
     this.bytes += bytes;
     this.hot.clear();

@@ -63,6 +63,19 @@ describe('SqliteEventStore', () => {
     assert.deepEqual(again.trace(traceOf(999), 100), []);
   });
 
+  it('finds a node\'s logs across sealed segments and the hot one, after a restart too, and in one group commit', () => {
+    const s = store({ segmentRecords: 10 });
+    const rows = (node: string, from: number) => Array.from({ length: 4 }, (_, i) => ({ sec: T0 + from + i, msg: `${node} ${from + i}` }));
+    for (let k = 0; k < 6; k++) s.append(batch(`edgewatch.edge-${k % 2}.web`, rows(`edge-${k % 2}`, k * 10)), undefined, 0);
+    s.appendMany([0, 1].map((k) => ({ batch: batch(`edgewatch.edge-${k}.web`, rows(`edge-${k}`, 100)), chunkId: `c${k}`, nowMs: 0 })));
+    const msgs = (st: SqliteEventStore) => st.logs({ node: 'edge-0', limit: 100 }).map((e) => e.msg);
+    const want = [0, 20, 40, 100].flatMap((from) => [0, 1, 2, 3].map((i) => `edge-0 ${from + i}`));
+    assert.deepEqual(msgs(s), want, 'sealed blocks (from the stream index) and hot ones (in memory)');
+    assert.deepEqual(s.logs({ node: 'edge-0', task: 'web', limit: 3 }).map((e) => e.msg), ['edge-0 101', 'edge-0 102', 'edge-0 103']);
+    s.close();
+    assert.deepEqual(msgs(store({ segmentRecords: 10 })), want, 'the hot stream index is rebuilt at start');
+  });
+
   it('returns the newest matching logs in time order, even when an old backlog arrives last', () => {
     const s = store();
     s.append(batch('edgewatch.edge-1.web', [{ sec: T0 + 10, msg: 'new-1' }, { sec: T0 + 11, msg: 'new-2', level: 'error' }]), 'a', 0);
