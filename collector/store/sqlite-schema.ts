@@ -14,6 +14,7 @@ CREATE TABLE IF NOT EXISTS blocks (
   records INTEGER NOT NULL,
   bytes INTEGER NOT NULL,
   tag TEXT NOT NULL,
+  marks TEXT,
   data BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS blocks_by_max_ms ON blocks (max_ms);
@@ -33,6 +34,10 @@ CREATE TABLE IF NOT EXISTS deliveries (
   sid TEXT PRIMARY KEY,
   ranges TEXT NOT NULL,
   seen_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS store_meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS segments (
   id INTEGER PRIMARY KEY,
@@ -59,4 +64,7 @@ export function prepareDatabase(db: Database.Database, synchronous: 'normal' | '
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -65536');
   db.exec(DDL);
+  // stores created before blocks carried their delivery marks
+  const columns = db.prepare("SELECT name FROM pragma_table_info('blocks')").all() as Array<{ name: string }>;
+  if (!columns.some((c) => c.name === 'marks')) db.exec('ALTER TABLE blocks ADD COLUMN marks TEXT');
 }

@@ -3,10 +3,10 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { compareEventTime, type Event } from '../events/event.js';
 import { decodeBlock } from './block-codec.js';
-import { DeliveryMarks } from './delivery-marks.js';
 import { BloomFilter } from './bloom.js';
 import type { AppendRequest, EventStore, LogQuery, RetentionResult, StoreStats, StoredBatch } from './event-store.js';
 import { NewestEvents } from './newest-events.js';
+import { deliveryRuns, SqliteDeliveries, type DeliveryRuns } from './sqlite-deliveries.js';
 import { prepareDatabase } from './sqlite-schema.js';
 import { HotTraceIndex, sealedBlocksOf } from './trace-index.js';
 
@@ -36,15 +36,16 @@ export class SqliteEventStore implements EventStore {
   private readonly hot = new HotTraceIndex();
   /** node/task → blocks of the hot segment, in memory like the trace index; written sorted when it seals. */
   private readonly hotStreams = new Map<string, number[]>();
-  private readonly marks = new DeliveryMarks();
+  private readonly deliveries: SqliteDeliveries;
+  private lastBlock = 0;
   private readonly segments: Segment[] = [];
   private hotFirstBlock = 1;
   private hotRecords = 0;
   private records = 0;
   private bytes = 0;
   private readonly sql;
-  private readonly appendTx: (batch: StoredBatch, chunkId: string | undefined, nowMs: number) => number | undefined | null;
-  private readonly appendManyTx: (requests: readonly AppendRequest[]) => Array<number | undefined | null>;
+  private readonly appendTx: (batch: StoredBatch, chunkId: string | undefined, nowMs: number, runs: DeliveryRuns) => number | undefined | null;
+  private readonly appendManyTx: (requests: readonly AppendRequest[], runs: DeliveryRuns) => Array<number | undefined | null>;
 
   constructor(private readonly options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -53,7 +54,7 @@ export class SqliteEventStore implements EventStore {
     const db = this.db;
     this.sql = {
       insertChunk: db.prepare('INSERT OR IGNORE INTO chunks (chunk_id, received_ms) VALUES (?, ?)'),
-      insertBlock: db.prepare('INSERT INTO blocks (min_ms, max_ms, records, bytes, tag, data) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertBlock: db.prepare('INSERT INTO blocks (min_ms, max_ms, records, bytes, tag, data, marks) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       insertStream: db.prepare('INSERT OR IGNORE INTO block_streams (node, task, block_id) VALUES (?, ?, ?)'),
       blockData: db.prepare<[number], { tag: string; data: Buffer }>('SELECT tag, data FROM blocks WHERE id = ?'),
       blocksIn: db.prepare<[string, number, number], { max_ms: number; tag: string; data: Buffer }>(
@@ -72,30 +73,35 @@ export class SqliteEventStore implements EventStore {
       minBlock: db.prepare<[], { id: number | null }>('SELECT MIN(id) AS id FROM blocks'),
       deadSegments: db.prepare<[number], { id: number; bytes: number }>('SELECT id, bytes FROM segments WHERE last_block < ?'),
       deleteSegment: db.prepare('DELETE FROM segments WHERE id = ?'),
-      upsertDelivery: db.prepare('INSERT INTO deliveries (sid, ranges, seen_ms) VALUES (?, ?, ?) ON CONFLICT(sid) DO UPDATE SET ranges = excluded.ranges, seen_ms = excluded.seen_ms'),
-      deleteDeliveries: db.prepare('DELETE FROM deliveries WHERE seen_ms < ?'),
     };
-    this.appendTx = db.transaction((batch: StoredBatch, chunkId: string | undefined, nowMs: number) => this.write(batch, chunkId, nowMs));
-    this.appendManyTx = db.transaction((requests: readonly AppendRequest[]) => requests.map((r) => this.write(r.batch, r.chunkId, r.nowMs)));
+    this.appendTx = db.transaction((batch: StoredBatch, chunkId: string | undefined, nowMs: number, runs: DeliveryRuns) => this.write(batch, chunkId, nowMs, runs));
+    this.appendManyTx = db.transaction((requests: readonly AppendRequest[], runs: DeliveryRuns) => requests.map((r) => this.write(r.batch, r.chunkId, r.nowMs, runs)));
+    this.deliveries = new SqliteDeliveries(db);
     this.load();
   }
 
   delivered(sid: string, seq: number): boolean {
-    return this.marks.has(sid, seq);
+    return this.deliveries.has(sid, seq);
   }
 
   append(batch: StoredBatch, chunkId: string | undefined, nowMs: number): { duplicate: boolean } {
-    const blockId = this.appendTx(batch, chunkId, nowMs);
+    const runs: DeliveryRuns = [];
+    const blockId = this.appendTx(batch, chunkId, nowMs, runs);
+    this.deliveries.apply(runs, nowMs);
     if (blockId === null) return { duplicate: true };
+    if (blockId !== undefined) this.lastBlock = blockId;
     // The hot index is updated after the commit; a crash in between is repaired by load().
     if (blockId !== undefined) this.indexBlock(blockId, batch.events);
     return { duplicate: false };
   }
 
   appendMany(requests: readonly AppendRequest[]): Array<{ duplicate: boolean }> {
-    const ids = this.appendManyTx(requests);
+    const runs: DeliveryRuns = [];
+    const ids = this.appendManyTx(requests, runs);
+    this.deliveries.apply(runs, requests.at(-1)?.nowMs ?? 0);
     return ids.map((blockId, i) => {
       if (blockId === null) return { duplicate: true };
+      if (blockId !== undefined) this.lastBlock = blockId;
       if (blockId !== undefined) this.indexBlock(blockId, requests[i]!.batch.events);
       return { duplicate: false };
     });
@@ -159,6 +165,8 @@ export class SqliteEventStore implements EventStore {
 
   retain(nowMs: number): RetentionResult {
     const result: RetentionResult = { age: 0, size: 0 };
+    // before any block goes: the marks of blocks since the last pass are folded into per-spool rows
+    this.deliveries.fold(this.lastBlock, nowMs - this.options.dedupWindowMs);
     const cutoff = nowMs - this.options.maxAgeMs;
     for (;;) {
       const rows = this.sql.expiredBlocks.all(cutoff, RETENTION_BATCH);
@@ -177,11 +185,8 @@ export class SqliteEventStore implements EventStore {
       result.size += this.deleteBlocks(victims);
     }
     this.sql.deleteChunks.run(nowMs - this.options.dedupWindowMs);
-    // a spool silent for the whole dedup window has nothing left to resend
-    const dedupCutoff = nowMs - this.options.dedupWindowMs;
-    for (const d of this.db.prepare('SELECT sid FROM deliveries WHERE seen_ms < ?').all(dedupCutoff) as Array<{ sid: string }>) this.marks.forget(d.sid);
-    this.sql.deleteDeliveries.run(dedupCutoff);
     this.dropDeadSegments();
+    if (this.sql.minBlock.get()?.id == null) this.deliveries.restartIds();
     if (result.age + result.size > 0) this.db.pragma('incremental_vacuum');
     return result;
   }
@@ -195,7 +200,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Block id written, undefined when there was nothing to write, null for a chunk stored before. */
-  private write(batch: StoredBatch, chunkId: string | undefined, nowMs: number): number | undefined | null {
+  private write(batch: StoredBatch, chunkId: string | undefined, nowMs: number, runs: DeliveryRuns): number | undefined | null {
     const events = batch.events;
     // Exporter records carry their own delivery identity (spool id and sequence): the marks below catch
     // a resend, so their chunk ids need no random-key index insert. Other senders' chunks are deduped by id.
@@ -211,27 +216,13 @@ export class SqliteEventStore implements EventStore {
     const data = batch.payload;
     // the block's node/task streams are indexed in memory (indexBlock) and written when the segment seals:
     // a row per block in a (node, task) index would dirty a random page per chunk of a fleet of small senders
-    const blockId = Number(this.sql.insertBlock.run(min, max, events.length, data.length, batch.tag, data).lastInsertRowid);
+    // the spool runs stored go in the block's row, so a resend after a crash is still recognised
+    const blockRuns = deliveryRuns(events);
+    const blockId = Number(this.sql.insertBlock.run(min, max, events.length, data.length, batch.tag, data, blockRuns ? JSON.stringify(blockRuns) : null).lastInsertRowid);
+    if (blockRuns) runs.push(...blockRuns);
     this.records += events.length;
     this.bytes += data.length;
-    this.markDelivered(events, nowMs);
     return blockId;
-  }
-
-  /**
-   * Records the spool sequence numbers of stored exporter events, in the same transaction as the block,
-   * so a resend after a collector crash is still recognised. (A rolled-back transaction leaves the
-   * in-memory marks ahead of the database; the exporter then resends, and the store keeps the resend.)
-   */
-  private markDelivered(events: readonly Event[], nowMs: number): void {
-    let sid: string | undefined;
-    for (const e of events) {
-      if (e.sid === undefined || e.seq === undefined) continue;
-      if (sid !== undefined && e.sid !== sid) this.sql.upsertDelivery.run(sid, JSON.stringify(this.marks.ranges(sid)), nowMs);
-      sid = e.sid;
-      this.marks.add(e.sid, e.seq);
-    }
-    if (sid !== undefined) this.sql.upsertDelivery.run(sid, JSON.stringify(this.marks.ranges(sid)), nowMs);
   }
 
   private indexBlock(blockId: number, events: readonly Event[]): void {
@@ -306,9 +297,8 @@ export class SqliteEventStore implements EventStore {
     }>;
     for (const r of rows) this.segments.push({ id: r.id, firstBlock: r.first_block, lastBlock: r.last_block, bloom: BloomFilter.fromBytes(r.bloom) });
     this.hotFirstBlock = (rows.at(-1)?.last_block ?? 0) + 1;
-    for (const d of this.db.prepare('SELECT sid, ranges FROM deliveries').all() as Array<{ sid: string; ranges: string }>) {
-      this.marks.load(d.sid, JSON.parse(d.ranges) as Array<[number, number]>);
-    }
+    this.lastBlock = (this.db.prepare('SELECT MAX(id) AS id FROM blocks').get() as { id: number | null }).id ?? 0;
+    this.deliveries.load(Date.now());
     for (const row of this.sql.blocksFrom.iterate(this.hotFirstBlock)) this.indexBlock(row.id, decodeBlock(row.tag, row.data));
   }
 }

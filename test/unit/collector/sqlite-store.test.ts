@@ -13,8 +13,11 @@ const T0 = Date.UTC(2026, 0, 1) / 1000;
 const traceOf = (n: number) => n.toString(16).padStart(32, 'a');
 
 /** A batch as the pipeline hands it over: raw entries plus the events normalised from them. */
-function batch(tag: string, rows: Array<{ sec: number; msg: string; trace?: number; level?: string }>): StoredBatch {
-  const entries = rows.map((r) => [r.sec, { msg: r.msg, level: r.level ?? 'info', ...(r.trace !== undefined ? { trace_id: traceOf(r.trace) } : {}) }]);
+function batch(tag: string, rows: Array<{ sec: number; msg: string; trace?: number; level?: string; sid?: string; seq?: number }>): StoredBatch {
+  const entries = rows.map((r) => [
+    r.sec,
+    { msg: r.msg, level: r.level ?? 'info', ...(r.trace !== undefined ? { trace_id: traceOf(r.trace) } : {}), ...(r.sid !== undefined ? { sid: r.sid, seq: r.seq } : {}) },
+  ]);
   const payload = Buffer.concat(entries.map((e) => Buffer.from(packr.pack(e))));
   const events: Event[] = [];
   normaliseEntries(tag, entries, events, () => {});
@@ -111,5 +114,48 @@ describe('SqliteEventStore', () => {
     s.append(b, 'chunk-1', 1000);
     s.retain(5000);
     assert.deepEqual(s.append(b, 'chunk-1', 5000), { duplicate: false });
+  });
+
+  /** An exporter's chunk: records `from`..`to` of spool `sid`. */
+  const spool = (sid: string, from: number, to: number) =>
+    batch('edgewatch.edge-1.web', Array.from({ length: to - from + 1 }, (_, i) => ({ sec: T0 + from + i, msg: `r${from + i}`, sid, seq: from + i })));
+
+  it('remembers the exporter records it stored across restarts, before and after retention folds the marks', () => {
+    const s = store();
+    s.append(spool('spool-a', 1, 10), undefined, 1000);
+    s.appendMany([{ batch: spool('spool-b', 1, 5), chunkId: undefined, nowMs: 1000 }, { batch: spool('spool-a', 20, 25), chunkId: undefined, nowMs: 1000 }]);
+    const seen = (st: SqliteEventStore) => ['spool-a:1', 'spool-a:10', 'spool-a:15', 'spool-a:25', 'spool-b:5', 'spool-b:6'].filter((k) => st.delivered(k.split(':')[0]!, Number(k.split(':')[1])));
+    const want = ['spool-a:1', 'spool-a:10', 'spool-a:25', 'spool-b:5'];
+    assert.deepEqual(seen(s), want);
+    s.close();
+    const replayed = store();
+    assert.deepEqual(seen(replayed), want, 'replayed from the blocks written since the last fold');
+    replayed.retain(2000);
+    replayed.append(spool('spool-b', 6, 6), undefined, 2000);
+    replayed.close();
+    assert.deepEqual(seen(store()), [...want, 'spool-b:6'], 'folded rows plus the block written after the fold');
+  });
+
+  it('does not mark records whose write failed, so their resend is stored', () => {
+    const s = store();
+    const broken = { ...spool('spool-a', 1, 3), tag: null as unknown as string };
+    assert.throws(() => s.append(broken, undefined, 1000));
+    assert.equal(s.delivered('spool-a', 1), false);
+    s.append(spool('spool-a', 1, 3), undefined, 1000);
+    assert.equal(s.delivered('spool-a', 1), true);
+    assert.equal(s.stats().records, 3);
+  });
+
+  it('forgets a spool silent for the dedup window, and keeps replaying marks when retention empties the store', () => {
+    const s = store({ dedupWindowMs: 1000, maxAgeMs: 1e12, maxBytes: 1 });
+    s.append(spool('spool-a', 1, 3), undefined, 1000);
+    s.retain(1500);
+    assert.equal(s.delivered('spool-a', 1), true, 'seen within the window');
+    assert.equal(s.stats().records, 0, 'the size limit removed every block');
+    s.retain(5000);
+    assert.equal(s.delivered('spool-a', 1), false);
+    s.append(spool('spool-c', 1, 2), undefined, 5000);
+    s.close();
+    assert.equal(store({ dedupWindowMs: 1000 }).delivered('spool-c', 2), true, 'block ids restart after an empty store; the replay does too');
   });
 });
