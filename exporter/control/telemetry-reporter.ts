@@ -74,7 +74,10 @@ export class TelemetryReporter {
   async start(): Promise<void> {
     this.bus.onConnection((up) => {
       this.links++;
-      if (up) void this.snapshot();
+      if (!up) return;
+      // a heartbeat at once, so the collector takes the node back online now rather than at the next beat
+      void this.heartbeat().catch((err) => this.logger.debug('heartbeat failed', { err }));
+      void this.snapshot();
     });
     if (this.bus.connected) await this.snapshot();
     this.stopHeartbeat = every(this.clock, this.options.heartbeatMs, () => this.heartbeat(), errorOnChange(this.logger, 'heartbeat failed'));

@@ -120,7 +120,7 @@ describe('TelemetryReporter on the in-memory broker', () => {
     assert.equal(last.linkLatencyMs, 40, 'the 500 ms round trip across the reconnection was dropped; the earlier sample stands');
   });
 
-  it('publishes nothing while disconnected, and a snapshot on reconnection', async () => {
+  it('publishes nothing while disconnected, and a heartbeat and a snapshot the moment it reconnects', async () => {
     const h = await setup(false);
     await h.reporter.start();
     h.reporter.observer().stateChanged?.('web', 'backoff', 'v1');
@@ -131,5 +131,6 @@ describe('TelemetryReporter on the in-memory broker', () => {
     await flushMicrotasks();
     assert.equal(h.states.length, 1);
     assert.equal(h.states[0]!.kind, 'snapshot');
+    assert.equal(h.beats.length, 1, 'no wait for the next beat: the collector accepts a returning node on a fresh heartbeat');
   });
 });
