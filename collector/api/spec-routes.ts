@@ -1,4 +1,6 @@
 import { Router } from 'express';
+import { z } from 'zod';
+import { formatIssues } from '../../common/config.js';
 import { NAME_PATTERN } from '../../protocol/log-record.js';
 import { parseTaskSpec, type TaskSpec } from '../../protocol/task-spec.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -7,6 +9,19 @@ import { clientOf, principalOf, refuse, type ApiAccess } from './access.js';
 import { readJsonObject } from './json-body.js';
 
 const SPEC_BODY_BYTES = 256 * 1024;
+/** Most specs one GET /api/specs page may hold. */
+export const MAX_SPECS_PAGE = 2000;
+
+const specsQuery = z.strictObject({
+  node: z.string().regex(NAME_PATTERN, 'must be a node name').optional(),
+  limit: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().min(1).max(MAX_SPECS_PAGE)).default(500),
+  /** The previous page's `next`: `node/task`. */
+  after: z
+    .string()
+    .regex(/^[^/]+\/[^/]+$/, 'must be node/task, the previous page\'s next')
+    .transform((v) => ({ node: v.slice(0, v.indexOf('/')), task: v.slice(v.indexOf('/') + 1) }))
+    .optional(),
+});
 
 /** A desired spec as the API shows it: env names with literal values redacted (file references kept). */
 function specView(d: DesiredSpec) {
@@ -21,8 +36,11 @@ function specView(d: DesiredSpec) {
 export function specRoutes(desired: DesiredSpecs, access: ApiAccess, audit: AuditLog): Router {
   const router = Router();
   router.get('/api/specs', (req, res) => {
-    const node = typeof req.query.node === 'string' ? req.query.node : undefined;
-    res.json({ specs: desired.list(node).map(specView) });
+    const parsed = specsQuery.safeParse(req.query);
+    if (!parsed.success) return refuse(res, 400, 'bad_request', formatIssues(parsed.error).join('; '));
+    const q = parsed.data;
+    const page = desired.page(q.limit, q.after, q.node);
+    res.json({ specs: page.specs.map(specView), next: page.next && `${page.next.node}/${page.next.task}` });
   });
   router.put('/api/specs/:node/:task', async (req, res, next) => {
     if (!access.allowed(res, 'admin', 'PUT /api/specs')) return;

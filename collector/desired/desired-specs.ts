@@ -36,6 +36,8 @@ export class DesiredSpecs {
   private readonly ofNode: Database.Statement<[string], Row>;
   private readonly all: Database.Statement<[], Row>;
   private readonly remove: Database.Statement<[string, string]>;
+  private readonly pageAll: Database.Statement<[string, string, number], Row>;
+  private readonly pageOfNode: Database.Statement<[string, string, string, number], Row>;
 
   constructor(
     state: StateDb,
@@ -49,6 +51,8 @@ export class DesiredSpecs {
     this.ofNode = db.prepare('SELECT * FROM desired_specs WHERE node = ? ORDER BY task');
     this.all = db.prepare('SELECT * FROM desired_specs ORDER BY node, task');
     this.remove = db.prepare('DELETE FROM desired_specs WHERE node = ? AND task = ?');
+    this.pageAll = db.prepare('SELECT * FROM desired_specs WHERE (node, task) > (?, ?) ORDER BY node, task LIMIT ?');
+    this.pageOfNode = db.prepare('SELECT * FROM desired_specs WHERE node = ? AND (node, task) > (?, ?) ORDER BY task LIMIT ?');
   }
 
   set(node: string, spec: TaskSpec, source: SpecSource): void {
@@ -63,6 +67,18 @@ export class DesiredSpecs {
   /** Every desired task of a node, or of the fleet. */
   list(node?: string): DesiredSpec[] {
     return (node === undefined ? this.all.all() : this.ofNode.all(node)).map(desiredOf);
+  }
+
+  /**
+   * At most `limit` specs in (node, task) order after the cursor `after` (the previous page's last), of one
+   * node or of the fleet; `next` is the cursor of the following page, null on the last.
+   */
+  page(limit: number, after?: { node: string; task: string }, node?: string): { specs: DesiredSpec[]; next: { node: string; task: string } | null } {
+    const from = [after?.node ?? '', after?.task ?? ''] as const;
+    const rows = node === undefined ? this.pageAll.all(...from, limit + 1) : this.pageOfNode.all(node, ...from, limit + 1);
+    const specs = rows.slice(0, limit).map(desiredOf);
+    const last = specs.at(-1);
+    return { specs, next: rows.length > limit && last ? { node: last.node, task: last.task } : null };
   }
 
   /** Forgets a task's desired spec (after a `release`); false when there was none. */

@@ -79,6 +79,15 @@ describe('API refusals of malformed input', () => {
     assert.equal((await c.call('/api/logs?since=2026-01-01T00:00:00Z', { token: c.tokens.viewer })).status, 200);
   });
 
+  it('every list is bounded: a page past the cap or an unknown parameter is a 400 naming it', async () => {
+    for (const path of ['/api/nodes?limit=100000', '/api/specs?limit=100000', '/api/incidents?limit=100000', '/api/logs?limit=100000', '/api/audit?limit=100000', '/api/specs?after=nocursor']) {
+      const r = await c.call(path, { token: c.tokens.admin });
+      assert.equal(r.status, 400, `${path}: ${r.text}`);
+      assert.match(r.body.message!, /limit|after/);
+    }
+    assert.equal((await c.call('/api/specs?limit=10', { token: c.tokens.viewer })).status, 200);
+  });
+
   it('the collector is still serving after all of it', async () => {
     assert.equal((await c.call('/api/nodes', { token: c.tokens.viewer })).status, 200);
     assert.equal((await fetch(`${c.base}/healthz`)).status, 200);
