@@ -18,13 +18,6 @@ CREATE TABLE IF NOT EXISTS blocks (
   data BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS blocks_by_max_ms ON blocks (max_ms);
-CREATE TABLE IF NOT EXISTS block_streams (
-  node TEXT NOT NULL,
-  task TEXT NOT NULL,
-  block_id INTEGER NOT NULL,
-  PRIMARY KEY (node, task, block_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS block_streams_by_block ON block_streams (block_id);
 CREATE TABLE IF NOT EXISTS chunks (
   chunk_id TEXT PRIMARY KEY,
   received_ms INTEGER NOT NULL
@@ -48,6 +41,21 @@ CREATE TABLE IF NOT EXISTS segments (
   ids BLOB NOT NULL,
   block_refs BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS segment_parts (
+  segment_id INTEGER NOT NULL,
+  part INTEGER NOT NULL,
+  ids BLOB NOT NULL,
+  block_refs BLOB NOT NULL,
+  PRIMARY KEY (segment_id, part)
+);
+CREATE TABLE IF NOT EXISTS segment_streams (
+  node TEXT NOT NULL,
+  task TEXT NOT NULL,
+  segment_id INTEGER NOT NULL,
+  blocks BLOB NOT NULL,
+  PRIMARY KEY (node, task, segment_id)
+);
+CREATE INDEX IF NOT EXISTS segment_streams_by_segment ON segment_streams (segment_id);
 `;
 
 /** Opens the store's pragmas and tables; `synchronous` "normal" survives a process crash, "full" also a power cut. */

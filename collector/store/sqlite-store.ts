@@ -3,12 +3,12 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { compareEventTime, type Event } from '../events/event.js';
 import { decodeBlock } from './block-codec.js';
-import { BloomFilter } from './bloom.js';
 import type { AppendRequest, EventStore, LogQuery, RetentionResult, StoreStats, StoredBatch } from './event-store.js';
 import { NewestEvents } from './newest-events.js';
 import { deliveryRuns, SqliteDeliveries, type DeliveryRuns } from './sqlite-deliveries.js';
 import { prepareDatabase } from './sqlite-schema.js';
-import { HotTraceIndex, sealedBlocksOf } from './trace-index.js';
+import { SealedSegments } from './sealed-segments.js';
+import { HotTraceIndex, type IndexPart } from './trace-index.js';
 
 /** Options of the SQLite store; sizes in bytes, ages in ms. */
 export interface SqliteStoreOptions {
@@ -21,24 +21,22 @@ export interface SqliteStoreOptions {
   dedupWindowMs: number;
 }
 
-interface Segment {
-  id: number;
-  firstBlock: number;
-  lastBlock: number;
-  bloom: BloomFilter;
-}
-
 const RETENTION_BATCH = 500;
 
 /** The SQLite correlation store: WAL, blocks appended per batch, trace ids indexed per segment. */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
-  private readonly hot = new HotTraceIndex();
-  /** node/task → blocks of the hot segment, in memory like the trace index; written sorted when it seals. */
+  private readonly hot: HotTraceIndex;
+  /** node/task → blocks of the hot segment, in memory like the trace index; written as a row per stream when it seals. */
   private readonly hotStreams = new Map<string, number[]>();
   private readonly deliveries: SqliteDeliveries;
+  private readonly sealed: SealedSegments;
   private lastBlock = 0;
-  private readonly segments: Segment[] = [];
+  /** The id the hot segment will take, and its trace index parts filled but not yet written (numbered). */
+  private hotSegment = 1;
+  private unwrittenParts: Array<{ no: number; part: IndexPart }> = [];
+  private nextPartNo = 0;
+  private hotPartBytes = 0;
   private hotFirstBlock = 1;
   private hotRecords = 0;
   private records = 0;
@@ -55,28 +53,30 @@ export class SqliteEventStore implements EventStore {
     this.sql = {
       insertChunk: db.prepare('INSERT OR IGNORE INTO chunks (chunk_id, received_ms) VALUES (?, ?)'),
       insertBlock: db.prepare('INSERT INTO blocks (min_ms, max_ms, records, bytes, tag, data, marks) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      insertStream: db.prepare('INSERT OR IGNORE INTO block_streams (node, task, block_id) VALUES (?, ?, ?)'),
       blockData: db.prepare<[number], { tag: string; data: Buffer }>('SELECT tag, data FROM blocks WHERE id = ?'),
       blocksIn: db.prepare<[string, number, number], { max_ms: number; tag: string; data: Buffer }>(
         'SELECT max_ms, tag, data FROM blocks WHERE id IN (SELECT value FROM json_each(?)) AND max_ms >= ? AND min_ms <= ? ORDER BY max_ms DESC',
       ),
       blocksFrom: db.prepare<[number], { id: number; tag: string; data: Buffer }>('SELECT id, tag, data FROM blocks WHERE id >= ? ORDER BY id'),
-      insertSegment: db.prepare('INSERT INTO segments (first_block, last_block, bytes, bloom, ids, block_refs) VALUES (?, ?, ?, ?, ?, ?)'),
-      segmentIndex: db.prepare<[number], { ids: Buffer; block_refs: Buffer }>('SELECT ids, block_refs FROM segments WHERE id = ?'),
       expiredBlocks: db.prepare<[number, number], { id: number; records: number; bytes: number }>(
         'SELECT id, records, bytes FROM blocks WHERE max_ms < ? LIMIT ?',
       ),
       oldestBlocks: db.prepare<[number], { id: number; records: number; bytes: number }>('SELECT id, records, bytes FROM blocks ORDER BY id LIMIT ?'),
       deleteBlock: db.prepare('DELETE FROM blocks WHERE id = ?'),
-      deleteStreams: db.prepare('DELETE FROM block_streams WHERE block_id = ?'),
       deleteChunks: db.prepare('DELETE FROM chunks WHERE received_ms < ?'),
       minBlock: db.prepare<[], { id: number | null }>('SELECT MIN(id) AS id FROM blocks'),
-      deadSegments: db.prepare<[number], { id: number; bytes: number }>('SELECT id, bytes FROM segments WHERE last_block < ?'),
-      deleteSegment: db.prepare('DELETE FROM segments WHERE id = ?'),
     };
-    this.appendTx = db.transaction((batch: StoredBatch, chunkId: string | undefined, nowMs: number, runs: DeliveryRuns) => this.write(batch, chunkId, nowMs, runs));
-    this.appendManyTx = db.transaction((requests: readonly AppendRequest[], runs: DeliveryRuns) => requests.map((r) => this.write(r.batch, r.chunkId, r.nowMs, runs)));
+    this.appendTx = db.transaction((batch: StoredBatch, chunkId: string | undefined, nowMs: number, runs: DeliveryRuns) => {
+      this.writeParts();
+      return this.write(batch, chunkId, nowMs, runs);
+    });
+    this.appendManyTx = db.transaction((requests: readonly AppendRequest[], runs: DeliveryRuns) => {
+      this.writeParts();
+      return requests.map((r) => this.write(r.batch, r.chunkId, r.nowMs, runs));
+    });
     this.deliveries = new SqliteDeliveries(db);
+    this.sealed = new SealedSegments(db);
+    this.hot = new HotTraceIndex(options.segmentRecords);
     this.load();
   }
 
@@ -87,7 +87,7 @@ export class SqliteEventStore implements EventStore {
   append(batch: StoredBatch, chunkId: string | undefined, nowMs: number): { duplicate: boolean } {
     const runs: DeliveryRuns = [];
     const blockId = this.appendTx(batch, chunkId, nowMs, runs);
-    this.deliveries.apply(runs, nowMs);
+    this.committed(runs, nowMs);
     if (blockId === null) return { duplicate: true };
     if (blockId !== undefined) this.lastBlock = blockId;
     // The hot index is updated after the commit; a crash in between is repaired by load().
@@ -98,7 +98,7 @@ export class SqliteEventStore implements EventStore {
   appendMany(requests: readonly AppendRequest[]): Array<{ duplicate: boolean }> {
     const runs: DeliveryRuns = [];
     const ids = this.appendManyTx(requests, runs);
-    this.deliveries.apply(runs, requests.at(-1)?.nowMs ?? 0);
+    this.committed(runs, requests.at(-1)?.nowMs ?? 0);
     return ids.map((blockId, i) => {
       if (blockId === null) return { duplicate: true };
       if (blockId !== undefined) this.lastBlock = blockId;
@@ -108,13 +108,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   trace(traceId: string, limit: number): Event[] {
-    const blockIds = new Set<number>(this.hot.blocksOf(traceId));
-    const needle = Buffer.from(traceId, 'hex');
-    for (const seg of this.segments) {
-      if (!seg.bloom.mayContain(needle)) continue;
-      const row = this.sql.segmentIndex.get(seg.id);
-      if (row) for (const id of sealedBlocksOf(traceId, row.ids, row.block_refs)) blockIds.add(id);
-    }
+    const blockIds = new Set<number>([...this.hot.blocksOf(traceId), ...this.sealed.traceBlocks(traceId)]);
     const out: Event[] = [];
     for (const id of [...blockIds].sort((a, b) => a - b)) {
       const row = this.sql.blockData.get(id);
@@ -154,12 +148,8 @@ export class SqliteEventStore implements EventStore {
       if ((query.node === undefined || key.slice(0, cut) === query.node) && (query.task === undefined || key.slice(cut + 1) === query.task)) hotIds.push(...ids);
     }
     if (hotIds.length > 0) take(this.sql.blocksIn.iterate(JSON.stringify(hotIds), ...window));
-    let sql = 'SELECT b.max_ms AS max_ms, b.tag AS tag, b.data AS data FROM blocks b JOIN block_streams s ON s.block_id = b.id';
-    const params: unknown[] = [];
-    if (query.node !== undefined) (sql += ' AND s.node = ?'), params.push(query.node);
-    if (query.task !== undefined) (sql += ' AND s.task = ?'), params.push(query.task);
-    sql += ' WHERE b.id < ? AND b.max_ms >= ? AND b.min_ms <= ? GROUP BY b.id ORDER BY b.max_ms DESC';
-    take(this.db.prepare(sql).iterate(...params, this.hotFirstBlock, ...window) as Iterable<{ max_ms: number; tag: string; data: Buffer }>);
+    const sealedIds = this.sealed.streamBlocks(query.node, query.task);
+    if (sealedIds.length > 0) take(this.sql.blocksIn.iterate(JSON.stringify(sealedIds), ...window));
     return newest.result();
   }
 
@@ -185,7 +175,7 @@ export class SqliteEventStore implements EventStore {
       result.size += this.deleteBlocks(victims);
     }
     this.sql.deleteChunks.run(nowMs - this.options.dedupWindowMs);
-    this.dropDeadSegments();
+    this.bytes -= this.sealed.dropDead(this.sql.minBlock.get()?.id ?? Number.MAX_SAFE_INTEGER);
     if (this.sql.minBlock.get()?.id == null) this.deliveries.restartIds();
     if (result.age + result.size > 0) this.db.pragma('incremental_vacuum');
     return result;
@@ -236,25 +226,33 @@ export class SqliteEventStore implements EventStore {
       if (!list) this.hotStreams.set(key, [blockId]);
       else if (list[list.length - 1] !== blockId) list.push(blockId);
     }
+    for (const part of this.hot.takeFilled()) this.unwrittenParts.push({ no: this.nextPartNo++, part });
     this.hotRecords += events.length;
     if (this.hotRecords >= this.options.segmentRecords) this.seal(blockId);
   }
 
+  /** Trace index parts the hot segment filled ride in the next write transaction (kept until it commits). */
+  private writeParts(): void {
+    this.sealed.writeParts(this.hotSegment, this.unwrittenParts);
+  }
+
+  /** After a write transaction commits: its delivery marks go live and the parts it carried are stored. */
+  private committed(runs: DeliveryRuns, nowMs: number): void {
+    this.deliveries.apply(runs, nowMs);
+    for (const p of this.unwrittenParts) this.hotPartBytes += p.part.ids.length + p.part.blocks.length;
+    this.unwrittenParts = [];
+  }
+
   private seal(lastBlock: number): void {
-    const index = this.hot.seal();
-    const bytes = index.ids.length + index.blocks.length + index.bloom.bits.length;
-    const id = this.db.transaction(() => {
-      // in key order, so the stream index takes the whole segment in a few sequential page writes
-      for (const key of [...this.hotStreams.keys()].sort()) {
-        const cut = key.indexOf('\u0000');
-        for (const blockId of this.hotStreams.get(key)!) this.sql.insertStream.run(key.slice(0, cut), key.slice(cut + 1), blockId);
-      }
-      return Number(this.sql.insertSegment.run(this.hotFirstBlock, lastBlock, bytes, index.bloom.bits, index.ids, index.blocks).lastInsertRowid);
-    })();
+    const { last, filled, bloom } = this.hot.seal();
+    const parts = [...this.unwrittenParts, ...[...filled, ...(last ? [last] : [])].map((part) => ({ no: this.nextPartNo++, part }))];
+    const seal = { id: this.hotSegment, firstBlock: this.hotFirstBlock, lastBlock, bloom, parts, streams: this.hotStreams };
+    this.bytes += this.db.transaction(() => this.sealed.seal(seal, this.hotPartBytes))();
     this.hotStreams.clear();
-    this.segments.push({ id, firstBlock: this.hotFirstBlock, lastBlock, bloom: index.bloom });
-    this.bytes += bytes;
-    this.hot.clear();
+    this.unwrittenParts = [];
+    this.nextPartNo = 0;
+    this.hotPartBytes = 0;
+    this.hotSegment++;
     this.hotRecords = 0;
     this.hotFirstBlock = lastBlock + 1;
   }
@@ -264,7 +262,6 @@ export class SqliteEventStore implements EventStore {
     this.db.transaction(() => {
       for (const r of rows) {
         this.sql.deleteBlock.run(r.id);
-        this.sql.deleteStreams.run(r.id);
         this.records -= r.records;
         this.bytes -= r.bytes;
         deleted += r.records;
@@ -273,30 +270,13 @@ export class SqliteEventStore implements EventStore {
     return deleted;
   }
 
-  private dropDeadSegments(): void {
-    const min = this.sql.minBlock.get()?.id ?? Number.MAX_SAFE_INTEGER;
-    for (const dead of this.sql.deadSegments.all(min)) {
-      this.sql.deleteSegment.run(dead.id);
-      this.bytes -= dead.bytes;
-      const i = this.segments.findIndex((s) => s.id === dead.id);
-      if (i >= 0) this.segments.splice(i, 1);
-    }
-  }
-
   /** Reads totals and sealed Bloom filters, and rebuilds the hot index from blocks after the last seal. */
   private load(): void {
     const totals = this.db.prepare('SELECT COALESCE(SUM(records), 0) AS r, COALESCE(SUM(bytes), 0) AS b FROM blocks').get() as { r: number; b: number };
-    const segBytes = this.db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM segments').get() as { b: number };
+    this.hotSegment = this.sealed.load();
     this.records = totals.r;
-    this.bytes = totals.b + segBytes.b;
-    const rows = this.db.prepare('SELECT id, first_block, last_block, bloom FROM segments ORDER BY id').all() as Array<{
-      id: number;
-      first_block: number;
-      last_block: number;
-      bloom: Buffer;
-    }>;
-    for (const r of rows) this.segments.push({ id: r.id, firstBlock: r.first_block, lastBlock: r.last_block, bloom: BloomFilter.fromBytes(r.bloom) });
-    this.hotFirstBlock = (rows.at(-1)?.last_block ?? 0) + 1;
+    this.bytes = totals.b + this.sealed.bytes;
+    this.hotFirstBlock = this.sealed.nextBlock;
     this.lastBlock = (this.db.prepare('SELECT MAX(id) AS id FROM blocks').get() as { id: number | null }).id ?? 0;
     this.deliveries.load(Date.now());
     for (const row of this.sql.blocksFrom.iterate(this.hotFirstBlock)) this.indexBlock(row.id, decodeBlock(row.tag, row.data));

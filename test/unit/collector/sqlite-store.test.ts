@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { Packr } from 'msgpackr';
 import type { Event } from '../../../collector/events/event.js';
 import { normaliseEntries } from '../../../collector/events/normalise.js';
@@ -157,5 +158,39 @@ describe('SqliteEventStore', () => {
     s.append(spool('spool-c', 1, 2), undefined, 5000);
     s.close();
     assert.equal(store({ dedupWindowMs: 1000 }).delivered('spool-c', 2), true, 'block ids restart after an empty store; the replay does too');
+  });
+
+  it('writes the trace index in parts as the hot segment fills; lookups find every part, sealed or not, before and after a restart', () => {
+    // 36,000 distinct traces: two full parts (16,384 pairs each) written while hot, the rest sealed with the segment
+    const segmentRecords = 30_000;
+    const s = store({ segmentRecords });
+    const ID = 0x1000_0000; // ids of one hex length, so no two collide under traceOf's padding
+    const traced = (from: number) => batch('edgewatch.edge-1.web', Array.from({ length: 1000 }, (_, i) => ({ sec: T0 + from + i, msg: `t${from + i}`, trace: ID + from + i })));
+    for (let k = 0; k < 36; k++) s.append(traced(k * 1000), undefined, 0);
+    const probes = [5, 16_383, 16_384, 29_999, 30_000, 35_999];
+    const found = (st: SqliteEventStore) => probes.map((t) => st.trace(traceOf(ID + t), 10).map((e) => e.msg).join());
+    const want = probes.map((t) => `t${t}`);
+    assert.deepEqual(found(s), want);
+    s.close();
+    const again = store({ segmentRecords });
+    assert.deepEqual(found(again), want, 'a part written for the unsealed segment is not counted twice after the rebuild');
+    for (let k = 36; k < 60; k++) again.append(traced(k * 1000), undefined, 0);
+    assert.deepEqual(found(again), want);
+    assert.equal(again.trace(traceOf(ID + 59_999), 10).length, 1);
+  });
+
+  it('finds the logs of stores that indexed node/task streams per block', () => {
+    const s = store({ segmentRecords: 4 });
+    for (let k = 0; k < 6; k++) s.append(batch(`edgewatch.edge-${k % 2}.web`, [{ sec: T0 + 2 * k, msg: `m${k}` }, { sec: T0 + 2 * k + 1, msg: `n${k}` }]), undefined, 0);
+    s.close();
+    // the former layout: a row per (node, task, block)
+    const db = new Database(options.path);
+    db.exec('CREATE TABLE block_streams (node TEXT NOT NULL, task TEXT NOT NULL, block_id INTEGER NOT NULL, PRIMARY KEY (node, task, block_id)) WITHOUT ROWID');
+    const rows = db.prepare('SELECT node, task, segment_id, blocks FROM segment_streams').all() as Array<{ node: string; task: string; blocks: Buffer }>;
+    for (const r of rows) for (let at = 0; at < r.blocks.length; at += 4) db.prepare('INSERT INTO block_streams VALUES (?, ?, ?)').run(r.node, r.task, r.blocks.readUInt32BE(at));
+    db.exec('DELETE FROM segment_streams');
+    db.close();
+    const again = store({ segmentRecords: 4 });
+    assert.deepEqual(again.logs({ node: 'edge-0', limit: 100 }).map((e) => e.msg), ['m0', 'n0', 'm2', 'n2', 'm4', 'n4']);
   });
 });
