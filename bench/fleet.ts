@@ -56,6 +56,7 @@ function fleetCredentials(configFile: string, n: number): { nodes: Array<{ name:
 async function runFleet(n: number, seconds: number, sims: number) {
   const tmp = tempDir('edgewatch-fleet-');
   const children: ChildProcess[] = [];
+  let stopCollector: (() => Promise<void>) | undefined;
   const own = await OwnMosquitto.create(tmp.dir, ['max_queued_messages 1000', 'set_tcp_nodelay true']);
   if ('skip' in own) throw new Error(own.skip);
   const mosquitto = own;
@@ -77,8 +78,15 @@ async function runFleet(n: number, seconds: number, sims: number) {
       ].join('\n'),
     );
     const fleet = fleetCredentials(configFile, n);
-    const collector = startCli(['collector', '--config', configFile, '--log-level', 'warn']);
+    // EW_BENCH_COLLECTOR_NODE_OPTIONS (say "--cpu-prof --cpu-prof-dir=/tmp/prof") go to the collector's node alone
+    const nodeOptions = process.env.EW_BENCH_COLLECTOR_NODE_OPTIONS;
+    const collector = startCli(['collector', '--config', configFile, '--log-level', 'warn'], nodeOptions ? { env: { EDGEWATCH_NODE_OPTIONS: nodeOptions } } : {});
     children.push(collector.child);
+    stopCollector = async () => {
+      // SIGTERM first: a clean stop (which also writes a --cpu-prof profile)
+      collector.child.kill('SIGTERM');
+      await Promise.race([collector.exited, sleep(10_000)]);
+    };
     const api = `http://127.0.0.1:${ports.http}`;
     for (let i = 0; ; i++) {
       if (i > 300) throw new Error(`the collector did not start:\n${collector.output()}`);
@@ -175,6 +183,7 @@ async function runFleet(n: number, seconds: number, sims: number) {
       simulatorCpuPercent: Math.round(((simEnd.cpu - simStart.cpu) / elapsed) * 100),
     };
   } finally {
+    await stopCollector?.();
     for (const c of children) c.kill('SIGKILL');
     await mosquitto.stop();
     tmp.cleanup();

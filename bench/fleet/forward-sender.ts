@@ -3,6 +3,8 @@ import { Packr, Unpackr } from 'msgpackr';
 import { pingFor, type ForwardLogin } from '../support/forward-login.js';
 
 const packr = new Packr({ useRecords: false });
+/** The exporter's default `shipping.ackTimeoutMs`. */
+const ACK_TIMEOUT_MS = 10_000;
 
 /**
  * One node's forward connection: the handshake with its credentials, then frames one at a time, each
@@ -69,13 +71,21 @@ export class ForwardSender {
     return this.ready;
   }
 
-  /** Sends one frame and resolves on its ack. */
+  /**
+   * Sends one frame and resolves on its ack. Like the exporter's shipper, a login or ack that takes longer
+   * than ACK_TIMEOUT_MS drops the connection; the next send opens a new one.
+   */
   async send(frame: Buffer, chunk: string): Promise<void> {
-    await this.open();
-    return new Promise<void>((resolve, reject) => {
-      this.waiting = { chunk, resolve, reject };
-      this.socket!.write(frame);
-    });
+    const timer = setTimeout(() => this.socket?.destroy(), ACK_TIMEOUT_MS);
+    try {
+      await this.open();
+      await new Promise<void>((resolve, reject) => {
+        this.waiting = { chunk, resolve, reject };
+        this.socket!.write(frame);
+      });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   close(): void {

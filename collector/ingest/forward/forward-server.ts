@@ -24,6 +24,8 @@ export interface ForwardServerDeps {
   logger: Logger;
 }
 
+/** Pending connections the kernel may queue (capped by net.core.somaxconn; Node defaults to 511). */
+const LISTEN_BACKLOG = 4096;
 // [Forward v1, "Heartbeat Message"]: the server answers a UDP heartbeat with one NUL byte.
 const HEARTBEAT_REPLY = Buffer.from([0]);
 
@@ -91,7 +93,9 @@ export class ForwardServer {
       server.once('error', (err: NodeJS.ErrnoException) =>
         reject(new Error(`cannot listen on ${listen.host}:${listen.port} (forward.listen): ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`)),
       );
-      server.listen(listen.port, listen.host, () => resolve());
+      // a fleet reconnecting at once (after a collector restart) must not overflow the accept queue:
+      // a sender whose handshake is dropped there waits its whole ack timeout before trying again
+      server.listen({ port: listen.port, host: listen.host, backlog: LISTEN_BACKLOG }, () => resolve());
     });
     this.server = server;
     if (this.config.heartbeat) await this.startHeartbeat();
