@@ -100,6 +100,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
       maxAgeMs: config.store.retention.maxAgeHours * 3_600_000,
       maxBytes: config.store.retention.maxBytes,
       dedupWindowMs: config.store.dedupWindowHours * 3_600_000,
+      checkpoint: { intervalMs: 1000, onError: errorOnChange(logger.child({ component: 'store' }), 'store checkpoint failed') },
     }),
   );
   const state = openStoreFile(files.state, () => {

@@ -9,6 +9,7 @@ import { deliveryRuns, SqliteDeliveries, type DeliveryRuns } from './sqlite-deli
 import { prepareDatabase } from './sqlite-schema.js';
 import { SealedSegments } from './sealed-segments.js';
 import { HotTraceIndex, type IndexPart } from './trace-index.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 /** Options of the SQLite store; sizes in bytes, ages in ms. */
 export interface SqliteStoreOptions {
@@ -19,6 +20,8 @@ export interface SqliteStoreOptions {
   maxAgeMs: number;
   maxBytes: number;
   dedupWindowMs: number;
+  /** Checkpoints the WAL on a worker thread this often (off the event loop); unset: SQLite's own, inline. */
+  checkpoint?: { intervalMs: number; onError(err: Error): void };
 }
 
 const RETENTION_BATCH = 500;
@@ -42,6 +45,7 @@ export class SqliteEventStore implements EventStore {
   private records = 0;
   private bytes = 0;
   private readonly sql;
+  private readonly checkpointer: WalCheckpointer | undefined;
   private readonly appendTx: (batch: StoredBatch, chunkId: string | undefined, nowMs: number, runs: DeliveryRuns) => number | undefined | null;
   private readonly appendManyTx: (requests: readonly AppendRequest[], runs: DeliveryRuns) => Array<number | undefined | null>;
 
@@ -74,6 +78,11 @@ export class SqliteEventStore implements EventStore {
       this.writeParts();
       return requests.map((r) => this.write(r.batch, r.chunkId, r.nowMs, runs));
     });
+    if (options.checkpoint && options.path !== ':memory:') {
+      // the writer checkpoints itself only if the WAL passes 256 MiB, which the worker never lets it reach
+      db.pragma('wal_autocheckpoint = 16384');
+      this.checkpointer = new WalCheckpointer(options.path, options.checkpoint.intervalMs, options.checkpoint.onError);
+    }
     this.deliveries = new SqliteDeliveries(db);
     this.sealed = new SealedSegments(db);
     this.hot = new HotTraceIndex(options.segmentRecords);
@@ -186,6 +195,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   close(): void {
+    this.checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
 
