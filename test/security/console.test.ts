@@ -12,6 +12,7 @@ import { systemClock } from '../../common/clock.js';
 import { launchChromium, requireChromium, signedIn } from '../support/browser.js';
 import { emit, endSender, sender } from '../support/collector-harness.js';
 import { addNode } from '../support/node-identity.js';
+import { parseExposition, sampleValue } from '../support/prom-text.js';
 import { tempDir } from '../support/paths.js';
 import { startSecureCollector, type SecureCollector } from '../support/secure-collector.js';
 import { eventually } from '../support/wait.js';
@@ -126,11 +127,14 @@ describe('console inputs', () => {
 
   it('a viewer posting a command through its console session is refused (403), and nothing is sent', async () => {
     const s = await session(c.tokens.viewer);
+    const forbidden = async () => sampleValue(parseExposition(await c.collector.registry.metrics()), 'edgewatch_collector_api_refused_total', { reason: 'forbidden' }) ?? 0;
+    const before = await forbidden();
     const res = await command(s, { 'x-edgewatch-csrf': s.csrf, origin: c.base, 'sec-fetch-site': 'same-origin' });
     assert.equal(res.status, 403);
-    assert.match(((await res.json()) as { message: string }).message, /role operator needed/);
-    const audit = await c.call<{ entries: Array<{ who: string; outcome: string }> }>('/api/audit?action=command.restart', { token: c.tokens.admin });
-    assert.deepEqual(audit.body.entries.filter((e) => e.who === 'dashboard').map((e) => e.outcome), ['forbidden'], 'refused before anything was signed or sent');
+    assert.match(((await res.json()) as { message: string }).message, /role operator needed for POST \/api\/commands \(dashboard has viewer\)/);
+    assert.equal(await forbidden(), before + 1);
+    const audit = await c.call<{ entries: Array<{ who: string }> }>('/api/audit?action=command.restart', { token: c.tokens.admin });
+    assert.deepEqual(audit.body.entries.filter((e) => e.who === 'dashboard'), [], 'nothing was signed or sent');
     const html = await (await page('/nodes/edge-1/tasks/web', { cookie: s.cookie })).text();
     assert.doesNotMatch(html, /data-command=/, 'and sees no buttons');
   });
