@@ -18,26 +18,40 @@ export type HtmlValue = Html | string | number | boolean | null | undefined | re
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
+const SPECIAL = /[&<>"'`]/;
+const SPECIALS = /[&<>"'`]/g;
+
 /** Escapes text for element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
+  return SPECIAL.test(text) ? text.replace(SPECIALS, (c) => ESCAPES[c]!) : text;
 }
 
-function render(v: HtmlValue, out: string[]): void {
-  if (v === null || v === undefined || v === false || v === true) return;
-  if (v instanceof Html) out.push(v.value);
-  else if (Array.isArray(v)) for (const item of v as readonly HtmlValue[]) render(item, out);
-  else out.push(escapeHtml(String(v)));
+/**
+ * Text for element content only (never an attribute): `&`, `<` and `>` escaped, quotes left as they are,
+ * which keeps large text (raw JSON records) small.
+ */
+export function contentText(text: string): Html {
+  return new Html(/[&<>]/.test(text) ? text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : text);
+}
+
+// Built by `+=`: V8 makes rope strings, so a page holding a multi-megabyte waterfall is copied once (when
+// it is sent), not at every level of nesting as Array.join would.
+function render(v: HtmlValue): string {
+  if (v === null || v === undefined || v === false || v === true) return '';
+  if (v instanceof Html) return v.value;
+  if (Array.isArray(v)) {
+    let out = '';
+    for (const item of v as readonly HtmlValue[]) out += render(item);
+    return out;
+  }
+  return escapeHtml(String(v));
 }
 
 /** Tagged template: the literal parts are markup, every `${value}` is escaped unless it is {@link Html}. */
 export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Html {
-  const out: string[] = [];
-  for (let i = 0; i < strings.length; i++) {
-    out.push(strings[i]!);
-    if (i < values.length) render(values[i], out);
-  }
-  return new Html(out.join(''));
+  let out = strings[0]!;
+  for (let i = 0; i < values.length; i++) out += render(values[i]) + strings[i + 1]!;
+  return new Html(out);
 }
 
 /** Marks a constant string as markup (never pass it data from outside). */

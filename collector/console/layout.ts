@@ -88,10 +88,12 @@ ${o.body}
 `;
 }
 
-/** Sends a rendered page with the console's headers. */
+/** Sends a rendered page with the console's headers (no ETag: pages are never cached, and hashing megabytes costs). */
 export function sendPage(res: Response, page: Html, status = 200): void {
   pageHeaders(res);
-  res.status(status).type('text/html; charset=utf-8').send(page.value);
+  const body = Buffer.from(page.value, 'utf8');
+  res.status(status).set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(body.length) });
+  res.end(body);
 }
 
 /** A page saying what is missing and where to go instead (404 and friends), in the console's shell. */

@@ -187,6 +187,14 @@
     setTimeout(refresh, seconds * 1000);
   }
 
+  /** A waterfall row's raw record is sent compact; it is laid out when the row is first opened. */
+  document.addEventListener('toggle', (e) => {
+    const pre = e.target.open && e.target.querySelector?.('pre[data-json]');
+    if (!pre) return;
+    try { pre.textContent = JSON.stringify(JSON.parse(pre.textContent), null, 2); } catch { /* leave it as sent */ }
+    pre.removeAttribute('data-json');
+  }, true);
+
   function init() {
     localizeTimes(document);
     const tail = document.querySelector('[data-tail]');
