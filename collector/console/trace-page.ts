@@ -1,7 +1,7 @@
 import type { RecordView } from '../api/record-view.js';
 import { jsonSafe } from '../api/record-view.js';
 import { badge, durationText, timeTag } from './format.js';
-import { contentText, escapeHtml, html, pathOf, trusted, type Html } from './html.js';
+import { escapeHtml, html, pathOf, trusted, type Html } from './html.js';
 import { layout, type PageContext } from './layout.js';
 import { incidentIdsOf, KIND_LABELS, waterfall, type RowKind, type WaterfallRow } from './trace-waterfall.js';
 
@@ -19,9 +19,14 @@ function needsSafe(v: unknown, depth = 0): boolean {
   return false;
 }
 
-/** A record as compact JSON; the replacer only when the record needs it (it costs 3-4x on every record). */
-function rawJson(rec: RecordView): string {
-  return rec.attrs !== undefined && needsSafe(rec.attrs) ? JSON.stringify(rec, jsonSafe) : JSON.stringify(rec);
+/**
+ * Every record as one JSON array for a `<script type="application/json">` data block (never run): `<`, `>`
+ * and `&` as \u escapes, so no text in a record can close the block. The replacer only when a record
+ * needs it (it costs 3-4x on every record).
+ */
+export function recordsJson(records: readonly RecordView[]): string {
+  const json = records.some((r) => r.attrs !== undefined && needsSafe(r.attrs)) ? JSON.stringify(records, jsonSafe) : JSON.stringify(records);
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const KIND_BADGES = Object.fromEntries(Object.entries(KIND_LABELS).map(([k, label]) => [k, badge(label, KIND_TONE[k as RowKind]).value])) as Record<RowKind, string>;
@@ -35,10 +40,10 @@ function row(r: WaterfallRow, n: number): string {
   const status = typeof rec.status === 'number' ? ` <span class="status">${rec.status}</span>` : '';
   const duration = typeof rec.duration_ms === 'number' ? ` <span class="muted">${rec.duration_ms} ms</span>` : '';
   return (
-    `<li class="span ${r.kind}" id="r${n}"><details><summary><span class="at">${offsetText(r.offsetMs)}</span> <span class="src">${escapeHtml(r.source)}</span> ${KIND_BADGES[r.kind]} ` +
+    `<li class="span ${r.kind}"><details data-n="${n}"><summary><span class="at">${offsetText(r.offsetMs)}</span> <span class="src">${escapeHtml(r.source)}</span> ${KIND_BADGES[r.kind]} ` +
     `<span class="msg">${escapeHtml(String(rec.msg))}${status}${duration}</span>` +
     `<svg class="bar" viewBox="0 0 1000 10" preserveAspectRatio="none" aria-hidden="true"><rect x="${r.x}" width="${r.width}" height="10"/></svg></summary>` +
-    `<pre class="raw" data-json>${contentText(rawJson(rec)).value}</pre></details></li>`
+    '<pre class="raw"></pre></details></li>'
   );
 }
 
@@ -77,8 +82,9 @@ export function tracePage(ctx: PageContext, traceId: string, records: readonly R
 ${incidents.length ? html`<dt>Incident</dt><dd>${incidents.map((id) => html`<a href="${pathOf('incidents', id)}">${id}</a> `)}</dd>` : ''}
 </dl>
 ${legend(rows)}
-<p class="muted">Each row opens to its raw record (Enter or click). Bars share one time axis from the first record to the last.</p>
-<ol class="waterfall">${trusted(rowsHtml(rows))}</ol>`
+<p class="muted">Each row opens to its raw record (Enter or click; or see the JSON). Bars share one time axis from the first record to the last.</p>
+<ol class="waterfall">${trusted(rowsHtml(rows))}</ol>
+<script type="application/json" id="trace-records">${trusted(recordsJson(rows.map((r) => r.record)))}</script>`
     : html`<p class="empty">No records with this trace id are stored (they may have aged out, or not arrived yet).</p>`;
   return layout(ctx, {
     title: `Trace ${traceId.slice(0, 8)}`,

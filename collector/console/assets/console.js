@@ -187,12 +187,19 @@
     setTimeout(refresh, seconds * 1000);
   }
 
-  /** A waterfall row's raw record is sent compact; it is laid out when the row is first opened. */
+  /** A waterfall row shows its raw record when first opened, from the page's records data block. */
+  let traceRecords;
   document.addEventListener('toggle', (e) => {
-    const pre = e.target.open && e.target.querySelector?.('pre[data-json]');
-    if (!pre) return;
-    try { pre.textContent = JSON.stringify(JSON.parse(pre.textContent), null, 2); } catch { /* leave it as sent */ }
-    pre.removeAttribute('data-json');
+    const details = e.target;
+    if (!details.open || details.dataset?.n === undefined) return;
+    const pre = details.querySelector('pre.raw');
+    if (!pre || pre.textContent) return;
+    try {
+      traceRecords ??= JSON.parse(document.getElementById('trace-records')?.textContent ?? '[]');
+      pre.textContent = JSON.stringify(traceRecords[Number(details.dataset.n)] ?? null, null, 2);
+    } catch (err) {
+      pre.textContent = `could not show the record: ${err.message}`;
+    }
   }, true);
 
   function init() {

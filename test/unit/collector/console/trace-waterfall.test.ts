@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RecordView } from '../../../../collector/api/record-view.js';
+import { recordsJson } from '../../../../collector/console/trace-page.js';
 import { incidentIdsOf, kindOf, waterfall } from '../../../../collector/console/trace-waterfall.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -32,5 +33,14 @@ describe('trace waterfall', () => {
     assert.equal(rows[2]!.source, 'edgewatch-collector');
     assert.equal(rows[0]!.source, 'edge-1/loadgen');
     assert.deepEqual(waterfall([]), { rows: [], startMs: 0, spanMs: 0 });
+  });
+
+  it('the records data block cannot be closed by a record, and reads back as the records', () => {
+    const hostile = [rec(T0, { msg: '</script><script>alert(1)</script> & <!-- \u2028', attrs: { big: 1n, bytes: new Uint8Array([1, 2]) } })];
+    const json = recordsJson(hostile);
+    assert.doesNotMatch(json, /[<>&\u2028]/);
+    const back = JSON.parse(json) as Array<{ msg: string; attrs: { big: string; bytes: string } }>;
+    assert.equal(back[0]!.msg, hostile[0]!.msg);
+    assert.deepEqual(back[0]!.attrs, { big: '1', bytes: 'AQI=' });
   });
 });
