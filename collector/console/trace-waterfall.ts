@@ -8,7 +8,7 @@ export type RowKind = 'rule' | 'command' | 'edge-action' | 'error' | 'request' |
 /** Labels of the kinds, for the badge and the legend. */
 export const KIND_LABELS: Record<RowKind, string> = {
   rule: 'rule fired',
-  command: 'command issued',
+  command: 'command',
   'edge-action': 'edge action',
   error: 'failing',
   request: 'request',

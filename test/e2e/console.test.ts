@@ -42,7 +42,9 @@ describe('the console in chromium against edgewatch start', () => {
   const shot = async (page: Page, name: string) => {
     if (!SHOTS) return;
     mkdirSync(SHOTS, { recursive: true });
-    await page.screenshot({ path: join(SHOTS, name), fullPage: false });
+    const { width, height } = page.viewportSize()!;
+    const used = (await page.evaluate('document.documentElement.scrollHeight')) as number;
+    await page.screenshot({ path: join(SHOTS, name), clip: { x: 0, y: 0, width, height: Math.min(used, height) } });
   };
 
   before(async () => {
