@@ -159,14 +159,24 @@ describe('the console in chromium against edgewatch start', () => {
     }
   });
 
-  it('at 360 px wide no page scrolls sideways', { skip }, async () => {
-    const { context, page, requests } = await signedIn(browser!, run!.api, tokens.operator, { viewport: { width: 360, height: 800 } });
+  it('at 360 px wide no page scrolls sideways; dark when the system is; times in the viewer zone with UTC on hover', { skip }, async () => {
+    const { context, page, requests } = await signedIn(browser!, run!.api, tokens.operator, { viewport: { width: 360, height: 800 }, timezoneId: 'Asia/Kolkata', colorScheme: 'dark' });
     try {
       for (const path of ['/incidents', incidentPath, tracePath, '/nodes', `/nodes/${NODE}/tasks/api`]) {
         await page.goto(path);
         assert.equal(await scrollsSideways(page), false, `${path} scrolls sideways at 360 px`);
       }
       await page.goto(incidentPath);
+      assert.equal(await page.evaluate('getComputedStyle(document.body).backgroundColor'), 'rgb(15, 18, 22)', 'dark');
+      await page.emulateMedia({ colorScheme: 'light' });
+      assert.equal(await page.evaluate('getComputedStyle(document.body).backgroundColor'), 'rgb(247, 248, 250)', 'light');
+      const started = page.locator('dd time').first();
+      const utc = (await started.getAttribute('datetime'))!;
+      const local = new Date(new Date(utc).getTime() + 5.5 * 3_600_000);
+      const h12 = String(local.getUTCHours() % 12 || 12).padStart(2, '0');
+      const h24 = String(local.getUTCHours()).padStart(2, '0');
+      assert.match(await started.innerText(), new RegExp(`(${h12}|${h24}):${String(local.getUTCMinutes()).padStart(2, '0')}`), 'shown in the viewer zone (UTC+5:30)');
+      assert.equal(await started.getAttribute('title'), `UTC: ${utc.replace('T', ' ').replace('Z', '')}`);
       await shot(page, 'console-incident-360.png');
       assert.deepEqual(requests.filter((u) => !u.startsWith(run!.api)), [], 'nothing is loaded from outside the collector');
     } finally {

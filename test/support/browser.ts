@@ -25,8 +25,8 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** A context signed in to the console with `token`, landing on `path`; every request it makes is recorded. */
-export async function signedIn(browser: Browser, base: string, token: string, o: { path?: string; viewport?: { width: number; height: number } } = {}): Promise<{ context: BrowserContext; page: Page; requests: string[] }> {
-  const context = await browser.newContext({ viewport: o.viewport ?? { width: 1280, height: 900 }, baseURL: base });
+export async function signedIn(browser: Browser, base: string, token: string, o: { path?: string; viewport?: { width: number; height: number }; timezoneId?: string; colorScheme?: 'light' | 'dark' } = {}): Promise<{ context: BrowserContext; page: Page; requests: string[] }> {
+  const context = await browser.newContext({ viewport: o.viewport ?? { width: 1280, height: 900 }, baseURL: base, ...(o.timezoneId ? { timezoneId: o.timezoneId } : {}), ...(o.colorScheme ? { colorScheme: o.colorScheme } : {}) });
   const requests: string[] = [];
   context.on('request', (r) => requests.push(r.url()));
   const page = await context.newPage();
