@@ -82,7 +82,7 @@ function cookie(d: SigninDeps, value: string, maxAgeSeconds: number): string {
 /** GET/POST /signin and POST /signout. */
 export function signinRoutes(d: SigninDeps): Router {
   const router = Router();
-  const refusePage = (req: Request, res: Response, status: number, message: string, next = '/') => {
+  const refusePage = (res: Response, status: number, message: string, next = '/') => {
     sendPage(res, signinPage(d.assets, { next, message }), status);
   };
   router.get('/signin', (req, res) => {
@@ -93,15 +93,15 @@ export function signinRoutes(d: SigninDeps): Router {
   router.post('/signin', async (req, res, nextFn) => {
     try {
       if (!d.access.required()) return res.redirect(303, '/');
-      if (!sameOrigin(req)) return refusePage(req, res, 403, 'Sign-in must come from this console’s own form (the request named another origin).');
+      if (!sameOrigin(req)) return refusePage(res, 403, 'Sign-in must come from this console’s own form (the request named another origin).');
       const form = await readForm(req);
-      if (!form) return refusePage(req, res, 400, 'Send the sign-in form (application/x-www-form-urlencoded, under 8 KiB).');
+      if (!form) return refusePage(res, 400, 'Send the sign-in form (application/x-www-form-urlencoded, under 8 KiB).');
       const token = (form.get('token') ?? '').trim();
       const next = safeNext(form.get('next'));
-      if (!token || token.length > 512 || /\s/.test(token)) return refusePage(req, res, 400, 'Paste one API token (no spaces, at most 512 characters).', next);
+      if (!token || token.length > 512 || /\s/.test(token)) return refusePage(res, 400, 'Paste one API token (no spaces, at most 512 characters).', next);
       const r = await d.access.check(req, `Bearer ${token}`);
-      if (!r.ok) return refusePage(req, res, r.failure === 'rate_limited' ? 429 : 401, r.message, next);
-      if (r.principal.role === 'alertmanager') return refusePage(req, res, 403, 'An alertmanager token may only post alerts: sign in with a viewer, operator or admin token.', next);
+      if (!r.ok) return refusePage(res, r.failure === 'rate_limited' ? 429 : 401, r.message, next);
+      if (r.principal.role === 'alertmanager') return refusePage(res, 403, 'An alertmanager token may only post alerts: sign in with a viewer, operator or admin token.', next);
       const { id } = d.sessions.create(`Bearer ${token}`, d.clock.now());
       audit(d, req, r.principal, 'console.signin', 'signed_in');
       res.append('Set-Cookie', cookie(d, id, d.maxAgeSeconds));
