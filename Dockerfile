@@ -30,6 +30,8 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 COPY examples ./examples
 COPY alerts ./alerts
+# the console's stylesheet, script and icon are served from these files
+COPY collector/console/assets ./collector/console/assets
 RUN mkdir -p /var/lib/edgewatch /keys && chown node:node /var/lib/edgewatch /keys
 USER node
 # 9464: exporter /metrics; 8080: collector HTTP API; 24224: collector forward input.

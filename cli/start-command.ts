@@ -55,6 +55,7 @@ Ports (on --host, default 127.0.0.1; --host 0.0.0.0 to reach them from other mac
 A default port that is taken (say, by a Mosquitto on 1883) is replaced by a free one, and start says
 which. A port you name is used or start fails, naming the flag. PORT 0 means any free port.
 
+The console (incidents, traces, nodes, commands) is at http://HOST:PORT/ of --http; sign in with a token.
 The API needs a token: start writes DATA-DIR/admin.token (role admin) and DATA-DIR/alertmanager.token
 (role alertmanager, for an Alertmanager's credentials_file) on first start and prints how to use them.
 
@@ -263,6 +264,7 @@ function printBanner(io: Io, s: { fault: string; node: string; host: string; dat
   const lines = [
     `edgewatch start: collector and exporter (node ${s.node}) running; data in ${s.dataDir}`,
     '',
+    `  Console           ${api}/  (sign in with the admin token below)`,
     `  API               ${api}/api/  (incidents, nodes, logs, traces, commands, alertmanager)`,
     `  Incidents         ${api}/api/incidents`,
     `  Nodes             ${api}/api/nodes`,
@@ -274,7 +276,7 @@ function printBanner(io: Io, s: { fault: string; node: string; host: string; dat
     `  Example service   http://${shown}:${s.servicePort}/api/orders${s.fault}`,
     ...s.notes.map((n) => `  note: ${n}`),
     '',
-    'When the fault comes, the consecutive-5xx rule opens an incident and the collector restarts task api.',
+    `When the fault comes, the consecutive-5xx rule opens an incident and the collector restarts task api: open ${api}/`,
     `Watch incidents:  while sleep 2; do curl -s ${auth} ${api}/api/incidents; echo; done`,
     "Prometheus: 'prometheus --config.file=alerts/prometheus/prometheus.yml' scrapes this (edgewatch start --help).",
     'Ctrl-C stops everything.',

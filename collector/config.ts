@@ -213,6 +213,23 @@ const collectorConfigBase = z.strictObject({
     .prefault({}),
   notify: notifyConfigSchema,
   alertmanager: alertmanagerInputConfigSchema,
+  /** The web console at `/` (incidents, traces, nodes, commands), served from the HTTP API's port. */
+  console: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Grafana's base URL: incident and task pages link the shipped task dashboard there. None by default. */
+      grafanaUrl: z
+        .string()
+        .regex(/^https?:\/\/[^\s"'<>`]+$/, 'must be Grafana\'s base URL, e.g. "http://grafana:3000" (http or https, no spaces or quotes)')
+        .optional(),
+      /** A signed-in browser without a request for this long must sign in again. */
+      sessionIdleMinutes: z.number().min(1).max(10_080).default(120),
+      /** A session ends this long after sign-in, used or not. */
+      sessionMaxHours: z.number().min(0.1).max(720).default(12),
+      /** Sessions held at once; signing in past it ends the oldest. */
+      maxSessions: z.number().int().min(1).max(100_000).default(1000),
+    })
+    .prefault({}),
   store,
 });
 

@@ -3,6 +3,7 @@ import type { Clock } from '../common/clock.js';
 import { EdgewatchError } from '../common/errors.js';
 import { KeyedRate } from '../common/keyed-rate.js';
 import type { Logger } from '../common/logger.js';
+import type { Rule } from '../common/rules/rule-schema.js';
 import type { AlertSignal } from '../common/rules/signals.js';
 import { ApiAccess } from './api/access.js';
 import { alertmanagerRoutes } from './api/alertmanager-route.js';
@@ -18,6 +19,10 @@ import { Authenticator } from './auth/authenticator.js';
 import type { TokenStore } from './auth/token-store.js';
 import { loadWebConfigFile } from './auth/web-config.js';
 import type { CollectorConfig } from './config.js';
+import { ConsoleAssets } from './console/console-assets.js';
+import { consoleRoutes } from './console/console-routes.js';
+import { ConsoleSessions } from './console/console-sessions.js';
+import type { DeliveryJournal } from './notify/delivery-journal.js';
 import type { CommandDispatcher } from './control/command-dispatcher.js';
 import type { CommandLog } from './control/command-log.js';
 import type { DesiredSpecs } from './desired/desired-specs.js';
@@ -37,6 +42,10 @@ export interface ApiSources {
   tokens: TokenStore;
   audit: AuditLog;
   desired: DesiredSpecs;
+  /** The loaded rules (the console explains why an incident fired). */
+  rules: readonly Rule[];
+  /** Webhook attempts per incident (the console's incident page). */
+  deliveries: DeliveryJournal;
   onAlerts(signals: AlertSignal[]): Promise<void>;
   ready(): { ok: boolean; reason?: string };
   registry: Registry;
@@ -73,7 +82,35 @@ export function httpApi(config: CollectorConfig, s: ApiSources): CollectorHttpSe
     );
   }
   if (!authenticator.required()) s.logger.warn('the API has no credentials: anyone on this machine can read it and send commands (edgewatch token create to require them)', { listen: `${host}:${port}` });
-  const access = new ApiAccess({ authenticator, audit: s.audit, metrics: new AuthMetrics(s.registry), logger: s.logger });
+  const c = config.console;
+  const tls = web?.tls !== undefined;
+  const sessions = new ConsoleSessions({ idleMs: c.sessionIdleMinutes * 60_000, maxAgeMs: c.sessionMaxHours * 3_600_000, maxSessions: c.maxSessions });
+  const access = new ApiAccess({
+    authenticator,
+    audit: s.audit,
+    metrics: new AuthMetrics(s.registry),
+    logger: s.logger,
+    ...(c.enabled ? { sessions: { store: sessions, tls, now: () => s.clock.now() } } : {}),
+  });
+  const assets = c.enabled ? new ConsoleAssets() : undefined;
+  const consolePages = assets
+    ? [
+        assets.routes(),
+        consoleRoutes(
+          {
+            book: s.book,
+            incidents: s.incidents,
+            store: s.store,
+            nodes: s.nodes,
+            command: (id) => s.dispatcher.get(id) ?? s.commandLog.get(id),
+            deliveries: s.deliveries,
+            rules: s.rules,
+            ...(c.grafanaUrl ? { grafanaUrl: c.grafanaUrl } : {}),
+          },
+          { access, sessions, audit: s.audit, assets, clock: s.clock, tls, maxAgeSeconds: Math.round(c.sessionMaxHours * 3600) },
+        ),
+      ]
+    : [];
   return new CollectorHttpServer(
     config.http.listen,
     [
@@ -94,6 +131,7 @@ export function httpApi(config: CollectorConfig, s: ApiSources): CollectorHttpSe
       controlRoutes({ nodes: s.nodes, dispatcher: s.dispatcher, commandLog: s.commandLog, access, audit: s.audit, clock: s.clock, limits: config.http.limits }),
       auditRoutes(s.audit, access, s.clock),
       specRoutes(s.desired, access, s.audit),
+      ...consolePages,
     ],
     s.registry,
     s.ready,

@@ -31,10 +31,12 @@ import { NodeRegistry } from './control/node-registry.js';
 import { storeEvidence } from './incidents/evidence.js';
 import { IncidentBook } from './incidents/incident-book.js';
 import { IncidentMetrics } from './incidents/incident-metrics.js';
+import { firedRecord } from './incidents/incident-record.js';
 import { IncidentStore } from './incidents/incident-store.js';
 import { httpApi } from './main-api.js';
 import { ForwardServer } from './ingest/forward/forward-server.js';
 import { CollectorMetrics } from './metrics/collector-metrics.js';
+import { DeliveryJournal } from './notify/delivery-journal.js';
 import { NodeHttpPost } from './notify/node-http-post.js';
 import { SqliteWebhookOutbox } from './notify/sqlite-outbox.js';
 import { WebhookNotifier } from './notify/webhook-notifier.js';
@@ -180,11 +182,13 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
 
   // detection: rules → incidents → remediation, and webhooks for every incident change
   const detectLog = logger.child({ component: 'detection' });
-  const engine = new RuleEngine(loadRulesFile(paths.rules, paths.keys.rules));
+  const rules = loadRulesFile(paths.rules, paths.keys.rules);
+  const engine = new RuleEngine(rules);
   new RuleMetrics(registry, engine, 'edgewatch_collector');
+  const deliveries = new DeliveryJournal();
   const notifier = new WebhookNotifier(
     { webhooks: config.notify.webhooks, externalURL: config.notify.externalURL ?? `http://${hostname()}:${config.http.listen.port}` },
-    { clock, timers: clock, http: new NodeHttpPost(), outbox, registry, logger: logger.child({ component: 'notify' }) },
+    { clock, timers: clock, http: new NodeHttpPost(), outbox, registry, logger: logger.child({ component: 'notify' }), journal: deliveries },
   );
   const spans = new DetectionSpans(tracer, randomHex);
   const incidents = new IncidentStore(state);
@@ -195,6 +199,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     newId: () => randomUUID(),
     newTraceId: () => randomHex(16),
     fireSpan: (t, traceId) => spans.ruleFired(t, traceId),
+    opened: (i) => void writeInternal([firedRecord(i)]).catch((err) => detectLog.warn('could not record the rule firing in its trace', { err })),
     metrics: new IncidentMetrics(registry, () => book.openIncidents()),
     logger: detectLog,
     maxNewPerMinute: config.remediation.maxNewIncidentsPerMinute,
@@ -237,7 +242,8 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     append: (r) => committer.append(r),
     after: [
       stage('nodes-seen', (ctx, batch) => {
-        const node = batch.events[0]?.node;
+        // the collector's own records (commands, rule firings) name nodes but say nothing of their health
+        const node = batch.input === 'internal' ? undefined : batch.events[0]?.node;
         if (node !== undefined) nodes.logSeen(node, ctx.now);
         return batch;
       }),
@@ -282,6 +288,8 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     tokens,
     audit,
     desired,
+    rules,
+    deliveries,
     onAlerts: (signals) => detect({ signals }),
     ready: () => (ready ? { ok: true } : { ok: false, reason: 'starting' }),
     registry,

@@ -24,7 +24,7 @@ export const API_INDEX = [
   { path: '/api/specs/{node}/{task}', method: 'PUT', role: 'admin', what: 'record a task spec as desired on a node (what migration may move)' },
 ] as const;
 
-const OTHER_PATHS = ['/api/', '/metrics', '/healthz', '/readyz'];
+const OTHER_PATHS = ['/api/', '/metrics', '/healthz', '/readyz', '/'];
 
 /** How the server is protected: access control on /api (and /metrics when asked), and TLS. */
 export interface HttpSecurity {

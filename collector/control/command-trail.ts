@@ -37,7 +37,7 @@ export function commandTrail(deps: CommandTrailDeps): (record: CommandRecord) =>
       level: record.status === 'done' || record.status === 'pending' ? 'info' : 'warn',
       msg: record.status === 'pending' ? `${what} issued` : `${what} ${record.status}${record.reason ? `: ${record.reason}` : ''}`,
       node: record.node,
-      attrs: { command_id: record.id, command_type: record.type, status: record.status, ...(record.task ? { task: record.task } : {}) },
+      attrs: { command_id: record.id, command_type: record.type, command_status: record.status, ...(record.task ? { task: record.task } : {}) },
       ...(traceId ? { trace_id: traceId } : {}),
     };
     deps.writeInternal([entry]).catch((err) => deps.logger.warn('could not record command event', { err }));

@@ -15,6 +15,8 @@ export interface IncidentBookDeps {
   newTraceId(): string;
   /** Records the rule firing as a span in the incident's trace; returns its traceparent. */
   fireSpan?(t: RuleTransition, traceId: string): string | undefined;
+  /** Told of every incident opened (the composition root records the firing in the incident's trace). */
+  opened?(i: Incident): void;
   metrics?: IncidentMetrics;
   logger: Logger;
   /** New incidents opened per minute at most (and at once); beyond it a firing rule opens none. */
@@ -107,6 +109,7 @@ export class IncidentBook {
     if (traceparent) i.traceparent = traceparent;
     this.open.set(i.fingerprint, i);
     this.save(i);
+    this.deps.opened?.(i);
     this.deps.logger.warn('incident opened', { id: i.id, rule: i.rule, labels: i.labels, value: t.value });
     this.deps.notify([this.alert(i, 'firing')]);
     return i;

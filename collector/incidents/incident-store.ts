@@ -9,6 +9,8 @@ export class IncidentStore {
   private readonly open: Database.Statement<[], { body: string }>;
   private readonly recent: Database.Statement<[number], { body: string }>;
   private readonly recentByStatus: Database.Statement<[string, number], { body: string }>;
+  private readonly resolvedPage: Database.Statement<[number, number], { body: string }>;
+  private readonly byStatus: Database.Statement<[], { status: IncidentStatus; n: number }>;
 
   constructor(state: StateDb) {
     const db = state.db;
@@ -19,6 +21,8 @@ export class IncidentStore {
     this.open = db.prepare("SELECT body FROM incidents WHERE status IN ('firing', 'remediating', 'escalated') ORDER BY started_ms");
     this.recent = db.prepare('SELECT body FROM incidents ORDER BY started_ms DESC LIMIT ?');
     this.recentByStatus = db.prepare('SELECT body FROM incidents WHERE status = ? ORDER BY started_ms DESC LIMIT ?');
+    this.resolvedPage = db.prepare("SELECT body FROM incidents WHERE status = 'resolved' ORDER BY started_ms DESC LIMIT ? OFFSET ?");
+    this.byStatus = db.prepare('SELECT status, count(*) AS n FROM incidents GROUP BY status');
   }
 
   save(i: Incident): void {
@@ -39,5 +43,17 @@ export class IncidentStore {
   list(limit: number, status?: IncidentStatus): Incident[] {
     const rows = status ? this.recentByStatus.all(status, limit) : this.recent.all(limit);
     return rows.map((r) => JSON.parse(r.body) as Incident);
+  }
+
+  /** Resolved incidents, newest first, one page at a time (the console's list after the open ones). */
+  resolved(limit: number, offset: number): Incident[] {
+    return this.resolvedPage.all(limit, offset).map((r) => JSON.parse(r.body) as Incident);
+  }
+
+  /** How many incidents are kept, by status. */
+  counts(): Record<IncidentStatus, number> {
+    const counts: Record<IncidentStatus, number> = { firing: 0, remediating: 0, resolved: 0, escalated: 0 };
+    for (const r of this.byStatus.all()) counts[r.status] = r.n;
+    return counts;
   }
 }

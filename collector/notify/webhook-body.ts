@@ -16,9 +16,21 @@ export function fingerprintOf(alert: AlertState): string {
   return alert.fingerprint ?? alertFingerprint(alert.labels);
 }
 
-/** The collector URL of an incident, used as the alert's generatorURL. */
+/** The console page of an incident, used as the alert's generatorURL (the JSON is at /api/incidents/{id}). */
 export function incidentUrl(externalURL: string, incidentId: string): string {
-  return `${externalURL.replace(/\/+$/, '')}/api/incidents/${encodeURIComponent(incidentId)}`;
+  return `${externalURL.replace(/\/+$/, '')}/incidents/${encodeURIComponent(incidentId)}`;
+}
+
+/** The console's waterfall of a trace. */
+export function traceUrl(externalURL: string, traceId: string): string {
+  return `${externalURL.replace(/\/+$/, '')}/traces/${encodeURIComponent(traceId)}`;
+}
+
+/** The alert's annotations, with `trace_url` (the console's trace page) beside a `trace_id` that is one. */
+function annotationsOf(alert: AlertState, externalURL: string): Record<string, string> {
+  const traceId = alert.annotations.trace_id;
+  if (!traceId || !/^[0-9a-f]{32}$/.test(traceId) || alert.annotations.trace_url !== undefined) return { ...alert.annotations };
+  return { ...alert.annotations, trace_url: traceUrl(externalURL, traceId) };
 }
 
 /**
@@ -27,6 +39,7 @@ export function incidentUrl(externalURL: string, incidentId: string): string {
  */
 export function webhookBody(alert: AlertState, ctx: BodyContext): AlertWebhookBody {
   const groupLabels: Record<string, string> = {};
+  const annotations = annotationsOf(alert, ctx.externalURL);
   for (const name of GROUP_BY) if (alert.labels[name] !== undefined) groupLabels[name] = alert.labels[name];
   return {
     version: '4',
@@ -37,13 +50,13 @@ export function webhookBody(alert: AlertState, ctx: BodyContext): AlertWebhookBo
     receiver: ctx.receiver,
     groupLabels,
     commonLabels: { ...alert.labels },
-    commonAnnotations: { ...alert.annotations },
+    commonAnnotations: { ...annotations },
     externalURL: ctx.externalURL,
     alerts: [
       {
         status: alert.status,
         labels: { ...alert.labels },
-        annotations: { ...alert.annotations },
+        annotations: { ...annotations },
         startsAt: rfc3339Time(alert.startsAt),
         // Alertmanager hides the end of an alert that is still firing (types.Alerts): Go's zero time.
         endsAt: alert.status === 'resolved' && alert.endsAt !== undefined ? rfc3339Time(alert.endsAt) : ZERO_TIME,

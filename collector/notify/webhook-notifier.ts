@@ -6,6 +6,7 @@ import type { Component } from '../../common/lifecycle.js';
 import type { Logger } from '../../common/logger.js';
 import { EDGEWATCH_VERSION } from '../../common/version.js';
 import { alertStateSchema, type AlertState, type AlertStateInput } from './alert-state.js';
+import type { DeliveryJournal, DeliveryOutcome } from './delivery-journal.js';
 import type { HttpPost, HttpPostResponse } from './http-post.js';
 import type { WebhookConfig } from './notify-config.js';
 import { retryDelayMs } from './retry-delay.js';
@@ -32,6 +33,15 @@ export interface WebhookNotifierDeps {
   registry: Registry;
   logger: Logger;
   random?: () => number;
+  /** Told of every attempt's end, per incident (the console shows them). */
+  journal?: DeliveryJournal;
+}
+
+/** Which incident and alert state a queued delivery carries (for the journal). */
+interface DeliveryMeta {
+  incidentId: string;
+  alertname: string;
+  status: 'firing' | 'resolved';
 }
 
 interface Target {
@@ -56,6 +66,7 @@ export class WebhookNotifier implements Component {
   readonly name = 'notify';
   private readonly targets = new Map<string, Target>();
   private readonly pending = new Map<number, OutboxDelivery>();
+  private readonly meta = new Map<number, DeliveryMeta>();
   private readonly requests = new Set<Promise<void>>();
   private readonly metrics: WebhookMetrics;
   private readonly maxInFlight: number;
@@ -79,6 +90,7 @@ export class WebhookNotifier implements Component {
     const now = this.deps.clock.now();
     // The last state of an alert in this call wins; earlier ones it replaces are never sent.
     const fresh = new Map<string, NewDelivery>();
+    const metaOf = new Map<NewDelivery, DeliveryMeta>();
     for (const input of alerts) {
       const parsed = alertStateSchema.safeParse(input);
       if (!parsed.success) {
@@ -89,19 +101,28 @@ export class WebhookNotifier implements Component {
       for (const t of this.targets.values()) {
         const d = this.delivery(parsed.data, t.config, now);
         fresh.set(`${d.webhook}\n${d.fingerprint}`, d);
+        metaOf.set(d, { incidentId: parsed.data.incidentId, alertname: parsed.data.labels.alertname ?? '', status: parsed.data.status });
       }
     }
     const superseded = [...this.pending.values()].filter((p) => fresh.has(`${p.webhook}\n${p.fingerprint}`) && !this.targets.get(p.webhook)?.inFlight.has(p.id));
     let added: OutboxDelivery[];
+    const queued = [...fresh.values()];
     try {
-      added = this.deps.outbox.enqueue([...fresh.values()], superseded.map((p) => p.id));
+      added = this.deps.outbox.enqueue(queued, superseded.map((p) => p.id));
     } catch (err) {
       this.deps.logger.error('cannot queue webhook deliveries', { err, deliveries: fresh.size });
       for (let i = 0; i < fresh.size; i++) this.metrics.attempt('failed');
       return;
     }
-    for (const p of superseded) this.pending.delete(p.id);
-    for (const d of added) this.pending.set(d.id, d);
+    for (const p of superseded) {
+      this.pending.delete(p.id);
+      this.meta.delete(p.id);
+    }
+    added.forEach((d, n) => {
+      this.pending.set(d.id, d);
+      const m = metaOf.get(queued[n]!);
+      if (m && this.deps.journal) this.meta.set(d.id, m);
+    });
     this.pump();
   }
 
@@ -231,6 +252,7 @@ export class WebhookNotifier implements Component {
     const now = this.deps.clock.now();
     const seconds = (now - sentAt) / 1000;
     const fields = { webhook: safeUrl(t.config.url), idempotencyKey: d.idempotencyKey, attempt };
+    this.journal(d, fields.webhook, attempt, outcome, now, t.config.maxAttempts);
     if (outcome.kind === 'success') {
       this.forget(d);
       this.metrics.attempt('success', seconds);
@@ -262,7 +284,17 @@ export class WebhookNotifier implements Component {
     this.deps.logger[level]('webhook delivery failed; will retry', { ...fields, error: outcome.reason, retryInMs: delay });
   }
 
+  /** Tells the journal how an attempt ended, with the incident it was for. */
+  private journal(d: OutboxDelivery, webhook: string, attempt: number, outcome: Outcome, now: number, maxAttempts: number): void {
+    const m = this.meta.get(d.id);
+    if (!m || !this.deps.journal) return;
+    const result: DeliveryOutcome =
+      outcome.kind === 'success' ? 'delivered' : outcome.kind === 'rejected' ? 'refused' : outcome.kind === 'permanent' || attempt >= maxAttempts ? 'given_up' : 'retrying';
+    this.deps.journal.record({ ...m, webhook, attempt, outcome: result, at: now, ...(outcome.kind !== 'success' ? { detail: outcome.reason } : {}) });
+  }
+
   private forget(d: OutboxDelivery): void {
+    this.meta.delete(d.id);
     this.pending.delete(d.id);
     this.deps.outbox.remove(d.id);
   }

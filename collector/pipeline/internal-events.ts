@@ -10,6 +10,7 @@ export interface InternalRecord {
   trace_id?: string;
   span_id?: string;
   node?: string;
+  /** Extra fields, stored as the record's attrs (names the normaliser reads, like status or severity, are not free). */
   attrs?: Record<string, unknown>;
 }
 
@@ -24,8 +25,9 @@ export function internalWriter(pipeline: Stage<IngestBatch>, now: () => number):
   return async (records) => {
     if (records.length === 0) return;
     const entries = records.map((r) => {
-      const { timeMs, ...body } = r;
-      return [eventTimeOf(timeMs), { ...body, service: COLLECTOR_SERVICE }];
+      const { timeMs, attrs, ...body } = r;
+      // attrs go at the top level: the normaliser keeps a service record's extra keys as its attrs
+      return [eventTimeOf(timeMs), { ...attrs, ...body, service: COLLECTOR_SERVICE }];
     });
     await pipeline.exec({ now: now() }, ingestBatch('internal', COLLECTOR_SERVICE, entries, encodeEntries(entries), undefined));
   };

@@ -78,7 +78,7 @@ describe('a task answering 5xx is restarted and verified', () => {
     assert.equal(firing.alerts[0]!.endsAt, '0001-01-01T00:00:00Z');
     assert.equal(done.alerts[0]!.fingerprint, firing.alerts[0]!.fingerprint);
     assert.notEqual(done.alerts[0]!.endsAt, '0001-01-01T00:00:00Z');
-    assert.match(firing.alerts[0]!.generatorURL, new RegExp(`/api/incidents/${incident.id}$`));
+    assert.match(firing.alerts[0]!.generatorURL, new RegExp(`/incidents/${incident.id}$`));
 
     const trace = await eventually('the edge action in the trace', async () => {
       const { body } = await p!.api<{ records: Array<{ msg: string; status?: number; node: string | null; service?: string }> }>(`/api/traces/${traceId}`);

@@ -32,6 +32,8 @@ describe('edgewatch start (npm start): the whole stack in one command', () => {
 
   it('prints where everything is, with the ports it was given', () => {
     const out = run.stdout();
+    const first = out.split('\n').find((l) => l.startsWith('  '));
+    assert.match(first ?? '', new RegExp(`^  Console +${run.api}/ `), 'the console is the first place to open');
     assert.match(out, new RegExp(`Incidents +${run.api}/api/incidents`));
     assert.match(out, new RegExp(`Nodes +${run.api}/api/nodes`));
     assert.match(out, new RegExp(`Collector metrics ${run.api}/metrics`));

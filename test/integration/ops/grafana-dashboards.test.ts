@@ -53,6 +53,7 @@ interface Dashboard {
   panels: Panel[];
   templating?: { list: Variable[] };
   annotations?: { list: Annotation[] };
+  links?: { type: string; title: string; url?: string }[];
 }
 
 /** Panels without queries of their own. */
@@ -140,6 +141,7 @@ describe('Grafana provisioning and dashboards (grafana/)', () => {
         const defined = new Set((json.templating?.list ?? []).map((v) => v.name));
         const texts = queries(json).map((q) => ({ where: q.where, text: q.expr }));
         for (const p of allPanels(json.panels)) for (const l of p.fieldConfig?.defaults?.links ?? []) texts.push({ where: `link of "${p.title}"`, text: l.url });
+        for (const l of json.links ?? []) if (l.url) texts.push({ where: `dashboard link "${l.title}"`, text: l.url });
         for (const { where, text } of texts) {
           for (const v of grafanaVariables(text)) assert.ok(defined.has(v), `${name}: ${where} uses undefined variable $${v}`);
         }
@@ -176,7 +178,12 @@ describe('Grafana provisioning and dashboards (grafana/)', () => {
     assert.deepEqual(taskVars, [
       ['node', 'label_values(edgewatch_task_up, node)'],
       ['task', 'label_values(edgewatch_task_up{node="$node"}, task)'],
+      ['console', 'http://localhost:8080'],
     ]);
+    const consoleLinks = (uid: string) => (dashboards.find((d) => d.json.uid === uid)!.json.links ?? []).filter((l) => l.type === 'link').map((l) => l.url);
+    assert.deepEqual(consoleLinks('edgewatch-task'), ['${console}/nodes/${node}/tasks/${task}', '${console}/incidents'], 'the task dashboard links the console');
+    assert.deepEqual(consoleLinks('edgewatch-remediation'), ['${console}/incidents']);
+    assert.deepEqual(consoleLinks('edgewatch-fleet'), ['${console}/nodes']);
     const task = text('edgewatch-task');
     for (const m of ['edgewatch_task_requests_total', 'edgewatch_task_request_duration_seconds', 'edgewatch_task_restarts_total', 'edgewatch_task_memory_bytes', 'edgewatch_task_cpu_seconds_total', 'edgewatch_task_version_info']) {
       assert.ok(task.includes(m), `task detail uses ${m}`);

@@ -27,6 +27,7 @@ describe('collector config', () => {
     assert.equal(c.forward.limits.maxFrameBytes, 16 * 1024 * 1024);
     assert.equal(c.store.retention.maxAgeHours, 168);
     assert.deepEqual(c.notify.webhooks, []);
+    assert.deepEqual(c.console, { enabled: true, sessionIdleMinutes: 120, sessionMaxHours: 12, maxSessions: 1000 }, 'the console is on, with no Grafana link');
   });
 
   it('accepts the full example with every key', () => {
@@ -39,6 +40,8 @@ describe('collector config', () => {
     assert.equal(c.notify.webhooks[0]?.url, 'http://receiver.example:9095/hook');
     assert.equal(c.commands.privateKeyFile, './keys/command.key');
     assert.equal(c.rules.file, 'alerts/collector-rules.yml');
+    assert.equal(c.console.grafanaUrl, 'http://grafana.example:3000');
+    assert.equal(c.console.sessionMaxHours, 8);
   });
 
   const cases: Array<[string, RegExp]> = [
@@ -50,6 +53,7 @@ describe('collector config', () => {
     ['bad-max-bytes.yaml', /^store\.retention\.maxBytes: must be a size like "256Mi"/],
     ['bad-frame-limit.yaml', /^forward\.limits\.maxConnections: must be >= 1/],
     ['bad-yaml.yaml', /^YAML syntax \(line 3\)/],
+    ['bad-grafana-url.yaml', /^console\.grafanaUrl: must be Grafana's base URL, e\.g\. "http:\/\/grafana:3000"/],
   ];
   for (const [file, message] of cases) {
     it(`${file} is refused with a message naming the key and the fix`, () => {

@@ -38,14 +38,24 @@ describe('Alertmanager v4 body', () => {
     assert.deepEqual(alertWebhookSchema.parse(JSON.parse(JSON.stringify(body))), body);
     assert.deepEqual(body.groupLabels, { alertname: 'EdgewatchFleetDegraded' });
     assert.equal(body.groupKey, '{}:{alertname="EdgewatchFleetDegraded"}');
-    assert.equal(body.alerts[0]!.generatorURL, 'https://collector.example/api/incidents/inc-1');
+    assert.equal(body.alerts[0]!.generatorURL, 'https://collector.example/incidents/inc-1');
   });
 
   it('keeps a given fingerprint and escapes incident ids in the generatorURL', () => {
     const body = webhookBody(state({ ...firing(T0), incidentId: 'a/b c', fingerprint: '0123456789abcdef' }), { receiver: 'r', externalURL: 'http://c:8080' });
     assert.equal(body.alerts[0]!.fingerprint, '0123456789abcdef');
-    assert.equal(incidentUrl('http://c:8080//', 'a/b c'), 'http://c:8080/api/incidents/a%2Fb%20c');
-    assert.equal(body.alerts[0]!.generatorURL, 'http://c:8080/api/incidents/a%2Fb%20c');
+    assert.equal(incidentUrl('http://c:8080//', 'a/b c'), 'http://c:8080/incidents/a%2Fb%20c');
+    assert.equal(body.alerts[0]!.generatorURL, 'http://c:8080/incidents/a%2Fb%20c');
+  });
+
+  it('links the console: generatorURL is the incident page, trace_url the trace page of a trace_id annotation', () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const body = webhookBody(state({ ...firing(T0), annotations: { summary: 's', trace_id: traceId } }), { receiver: 'r', externalURL: 'https://collector.example/' });
+    assert.equal(body.alerts[0]!.generatorURL, 'https://collector.example/incidents/inc-1');
+    assert.equal(body.alerts[0]!.annotations.trace_url, `https://collector.example/traces/${traceId}`);
+    assert.equal(body.commonAnnotations.trace_url, `https://collector.example/traces/${traceId}`);
+    const odd = webhookBody(state({ ...firing(T0), annotations: { trace_id: 'not-a-trace' } }), { receiver: 'r', externalURL: 'http://c' });
+    assert.equal(odd.alerts[0]!.annotations.trace_url, undefined, 'only a W3C trace id becomes a link');
   });
 
   it('idempotency keys: same for the same state, different for status, episode and webhook', () => {

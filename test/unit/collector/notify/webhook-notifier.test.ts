@@ -69,7 +69,7 @@ describe('WebhookNotifier on a fake clock', () => {
           annotations: { summary: 'api on edge-1 is down' },
           startsAt: '2025-12-31T23:59:00Z',
           endsAt: ZERO_TIME,
-          generatorURL: 'http://collector.test:8080/api/incidents/inc-1',
+          generatorURL: 'http://collector.test:8080/incidents/inc-1',
           // What Alertmanager 0.25 computes for these labels (checked against the real one).
           fingerprint: 'ab094fae4a01f5f3',
         },
