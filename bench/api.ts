@@ -3,6 +3,7 @@ import { loadCollectorConfig } from '../collector/config.js';
 import { startCollector, type RunningCollector } from '../collector/main.js';
 import { silentLogger } from '../common/logger.js';
 import { emit, endSender, sender } from '../test/support/collector-harness.js';
+import { addNode } from '../test/support/node-identity.js';
 import { tempDir } from '../test/support/paths.js';
 import { seedTokens } from '../test/support/secure-collector.js';
 import { percentile } from './support/proc.js';
@@ -28,7 +29,10 @@ async function collector(dir: string, tokens: boolean): Promise<{ c: RunningColl
   );
   const token = tokens ? seedTokens(config.paths.state).operator : undefined;
   const c = await startCollector(config, { logger: silentLogger });
-  const s = sender('edgewatch.edge-1', c.forwardPort, { eventMode: 'PackedForward', requireAckResponse: true });
+  // the records come from node edge-1, logged in with its node credentials as an exporter does
+  const node = addNode(config, 'edge-1');
+  const security = { clientHostname: node.name, sharedKey: node.sharedKey, username: node.name, password: node.password };
+  const s = sender('edgewatch.edge-1', c.forwardPort, { eventMode: 'PackedForward', requireAckResponse: true, security });
   for (let i = 0; i < TRACE_RECORDS; i++) await emit(s, 'web', { node: 'edge-1', task: 'web', level: 'info', msg: `step ${i}`, trace_id: TRACE, status: 200, duration_ms: i });
   endSender(s);
   return { c, ...(token ? { token } : {}) };
