@@ -126,7 +126,7 @@ async function shipping(records: number, dir: string): Promise<{ spoolPerSec: nu
     await shipper.stop();
     spool.close();
 
-    const perEventRecords = Math.min(20_000, records);
+    const perEventRecords = Math.min(2_000, records);
     log(`  fluent-logger per-event acks: ${perEventRecords} events ...`);
     const plain = addNode(loadCollectorConfigFile(cfg), 'bench-plain');
     const sender = fluent.createFluentSender('edgewatch.bench-plain', { host: '127.0.0.1', port: ports.forward, eventMode: 'Message', requireAckResponse: true, security: { clientHostname: plain.name, sharedKey: plain.sharedKey, username: plain.name, password: plain.password }, internalLogger: { info() {}, error() {} } } as never);
