@@ -51,26 +51,32 @@ const NAV = [
   { href: '/nodes', label: 'Nodes', key: 'nodes' },
 ] as const;
 
-/** The page shell: head, navigation (with who is signed in and sign-out), then the page's own content. */
-export function layout(ctx: PageContext, o: { title: string; nav?: 'incidents' | 'nodes' | 'traces'; body: Html }): Html {
-  const p = ctx.principal;
-  const who = ctx.csrf
-    ? html`<form method="post" action="/signout" class="signout"><input type="hidden" name="csrf" value="${ctx.csrf}"><span class="who">${p.name} <span class="muted">(${p.role})</span></span> <button type="submit" class="link">Sign out</button></form>`
-    : html`<span class="who muted">open API (no credentials)</span>`;
+/** The page's start, up to </head>: every page (the sign-in form too) loads the same three assets. */
+export function documentHead(assets: ConsoleAssets, title: string, meta: Html | '' = ''): Html {
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<meta name="referrer" content="same-origin">
+${meta}
+<title>${title} · edgewatch</title>
+<link rel="icon" href="${assets.url('icon.svg')}" type="image/svg+xml">
+<link rel="stylesheet" href="${assets.url('console.css')}">
+<script src="${assets.url('console.js')}" defer></script>
+</head>`;
+}
+
+/** The page shell: head, navigation (with who is signed in and sign-out), then the page's own content. */
+export function layout(ctx: PageContext, o: { title: string; nav?: 'incidents' | 'nodes' | 'traces'; body: Html }): Html {
+  const p = ctx.principal;
+  const who = ctx.csrf
+    ? html`<form method="post" action="/signout" class="signout"><input type="hidden" name="csrf" value="${ctx.csrf}"><span class="who">${p.name} <span class="muted">(${p.role})</span></span> <button type="submit" class="link">Sign out</button></form>`
+    : html`<span class="who muted">open API (no credentials)</span>`;
+  const meta = html`<meta name="referrer" content="same-origin">
 ${ctx.csrf ? html`<meta name="edgewatch-csrf" content="${ctx.csrf}">` : ''}
-<meta name="edgewatch-role" content="${p.role}">
-<title>${o.title} · edgewatch</title>
-<link rel="icon" href="${ctx.assets.url('icon.svg')}" type="image/svg+xml">
-<link rel="stylesheet" href="${ctx.assets.url('console.css')}">
-<script src="${ctx.assets.url('console.js')}" defer></script>
-</head>
+<meta name="edgewatch-role" content="${p.role}">`;
+  return html`${documentHead(ctx.assets, o.title, meta)}
 <body>
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">

@@ -1,5 +1,6 @@
 import type { ConsoleAssets } from './console-assets.js';
 import { html, type Html } from './html.js';
+import { documentHead } from './layout.js';
 
 /**
  * Where the console may send a browser after sign-in: a path of this collector only (one leading slash,
@@ -13,17 +14,7 @@ export function safeNext(value: unknown): string {
 
 /** The sign-in form: an API token (role viewer, operator or admin) and where to go afterwards. */
 export function signinPage(assets: ConsoleAssets, o: { next: string; message?: string; notice?: string }): Html {
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>Sign in · edgewatch</title>
-<link rel="icon" href="${assets.url('icon.svg')}" type="image/svg+xml">
-<link rel="stylesheet" href="${assets.url('console.css')}">
-<script src="${assets.url('console.js')}" defer></script>
-</head>
+  return html`${documentHead(assets, 'Sign in')}
 <body class="signin">
 <main id="main">
 <h1>edgewatch</h1>
