@@ -11,7 +11,12 @@ import { RuleEngine } from '../common/rules/rule-engine.js';
 import { loadRulesFile } from '../common/rules/rule-file.js';
 import { RuleMetrics } from '../common/rules/rule-metrics.js';
 import { idOnlyTracer, type Tracer } from '../common/tracing.js';
+import { readConfigFile } from '../common/config.js';
+import { CLOUD_PRESENCE_TOPIC } from '../protocol/topics.js';
 import { EmbeddedBroker } from './adapters/embedded-broker.js';
+import { EdgeFence, fenceMetrics } from './edge/edge-fence.js';
+import { EdgeReports } from './edge/edge-reports.js';
+import { EdgeRuleSets } from './edge/edge-rule-sets.js';
 import { AuditLog } from './audit/audit-log.js';
 import { brokerLogin } from './auth/broker-login.js';
 import { forwardHandshake } from './auth/forward-senders.js';
@@ -145,6 +150,9 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
       ...(!broker && config.mqtt.passwordFile ? { password: readSecretFile(config.mqtt.passwordFile, 'mqtt.passwordFile') } : {}),
       ...(!broker && !config.mqtt.passwordFile && config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
       credentialKeys: broker ? 'the collector\'s own login to its embedded broker' : 'mqtt.username / mqtt.password (or mqtt.passwordFile, or the user:password in mqtt.url)',
+      // the nodes' link: retained online while this collector is connected, offline as its Last Will
+      will: { topic: CLOUD_PRESENCE_TOPIC, payload: 'offline', retain: true },
+      birth: { topic: CLOUD_PRESENCE_TOPIC, payload: 'online', retain: true },
     },
     controlLog,
   );
@@ -183,7 +191,19 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   // detection: rules → incidents → remediation, and webhooks for every incident change
   const detectLog = logger.child({ component: 'detection' });
   const rules = loadRulesFile(paths.rules, paths.keys.rules);
-  const engine = new RuleEngine(rules);
+  // rules scoped `edge` run on the nodes only; `both` run here too
+  const engine = new RuleEngine(rules.filter((rule) => rule.scope !== 'edge'));
+  const scopes = new Map(rules.map((rule) => [rule.name, rule.scope]));
+  const fence = new EdgeFence(
+    config.remediation.edgeClaimGraceSeconds * 1000,
+    (rule) => scopes.get(rule),
+    (node) => {
+      const n = nodes.get(node);
+      if (n?.lastHeartbeatMs === undefined) return undefined;
+      return n.ruleSet !== undefined && n.ruleSet.source !== 'none';
+    },
+    (rule, key) => void engine.forget(rule, key),
+  );
   new RuleMetrics(registry, engine, 'edgewatch_collector');
   const deliveries = new DeliveryJournal();
   const notifier = new WebhookNotifier(
@@ -225,11 +245,17 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
         notify: (alerts) => notifier.notify(alerts),
         randomHex,
         stepSpan: (name, i) => spans.step(name, i),
+        edgeClaim: (i) => fence.covering(i.labels.node, i.labels.task, i.rule, i.startedAt),
       },
     },
   );
   remediator.resume(clock.now());
-  const detection = detectionPipeline({ engine, book, remediator, spans, logger: detectLog });
+  const detection = detectionPipeline({ engine, book, remediator, spans, logger: detectLog, fence });
+  // edge autonomy: the signed edge rule set for the nodes, and the incidents they handled themselves
+  const ruleSets = new EdgeRuleSets(state, readConfigFile(paths.rules), signingKey, bus, controlLog, clock.now());
+  ruleSets.metrics(registry, nodes);
+  fenceMetrics(registry, fence);
+  const edgeReports = new EdgeReports({ store: incidents, book, fence, nodes, notify: (alerts) => notifier.notify(alerts), newTraceId: () => randomHex(16), registry, logger: detectLog });
   const detect = async (batch: Parameters<typeof detectionBatch>[0], now = clock.now()): Promise<void> => {
     await detection.exec({ now }, detectionBatch(batch));
   };
@@ -258,7 +284,19 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   });
   writeInternal = internalWriter(ingest, () => clock.now());
   const drift = new SpecDrift((node, task) => desired.get(node, task)?.spec);
-  const control = new ControlPlane({ bus, nodes, dispatcher, epochs, metrics: controlMetrics, clock, logger: controlLog, inspect: (node, tasks, now) => drift.check(node, tasks, now), onSignals: (signals, now) => void detect({ signals }, now).catch((err) => detectLog.error('rule evaluation failed', { err })) });
+  const control = new ControlPlane({
+    bus,
+    nodes,
+    dispatcher,
+    epochs,
+    metrics: controlMetrics,
+    clock,
+    logger: controlLog,
+    inspect: (node, tasks, now) => drift.check(node, tasks, now),
+    onSignals: (signals, now) => void detect({ signals }, now).catch((err) => detectLog.error('rule evaluation failed', { err })),
+    edgeIncidents: (node, payload, now) => edgeReports.handle(node, payload, now),
+    ruleSetReported: (node, reported, now) => ruleSets.offer(node, reported, now),
+  });
   const ticker = periodic(
     'tick',
     clock,
@@ -266,6 +304,8 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     () => {
       const now = clock.now();
       control.tick(now);
+      fence.prune(now);
+      edgeReports.tick(now);
       return detect({ tick: true }, now);
     },
     errorOnChange(detectLog, 'periodic tick failed'),
@@ -310,7 +350,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   const lifecycle = new Lifecycle(logger);
   try {
     // the broker first, so the bus can name its port; the control plane subscribes before the bus connects
-    await lifecycle.start([storeComponent, ...(broker ? [broker] : []), retention, notifier, control, bus, ticker, http, forward]);
+    await lifecycle.start([storeComponent, ...(broker ? [broker] : []), retention, notifier, control, bus, presence(bus), ticker, http, forward]);
   } catch (err) {
     await lifecycle.stop();
     throw err;
@@ -332,6 +372,17 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     async stop() {
       ready = false;
       await lifecycle.stop();
+    },
+  };
+}
+
+/** Says `offline` on the presence topic before the bus closes, so nodes take over at once on a clean stop. */
+function presence(bus: MqttBus): Component {
+  return {
+    name: 'presence',
+    start() {},
+    async stop() {
+      if (bus.connected) await bus.publish(CLOUD_PRESENCE_TOPIC, 'offline', { qos: 1, retain: true }).catch(() => undefined);
     },
   };
 }
