@@ -14,9 +14,7 @@ import { idOnlyTracer, type Tracer } from '../common/tracing.js';
 import { readConfigFile } from '../common/config.js';
 import { CLOUD_PRESENCE_TOPIC } from '../protocol/topics.js';
 import { EmbeddedBroker } from './adapters/embedded-broker.js';
-import { EdgeFence, fenceMetrics } from './edge/edge-fence.js';
-import { EdgeReports } from './edge/edge-reports.js';
-import { EdgeRuleSets } from './edge/edge-rule-sets.js';
+import { createEdgeSide } from './edge/edge-side.js';
 import { AuditLog } from './audit/audit-log.js';
 import { brokerLogin } from './auth/broker-login.js';
 import { forwardHandshake } from './auth/forward-senders.js';
@@ -193,17 +191,6 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   const rules = loadRulesFile(paths.rules, paths.keys.rules);
   // rules scoped `edge` run on the nodes only; `both` run here too
   const engine = new RuleEngine(rules.filter((rule) => rule.scope !== 'edge'));
-  const scopes = new Map(rules.map((rule) => [rule.name, rule.scope]));
-  const fence = new EdgeFence(
-    config.remediation.edgeClaimGraceSeconds * 1000,
-    (rule) => scopes.get(rule),
-    (node) => {
-      const n = nodes.get(node);
-      if (n?.lastHeartbeatMs === undefined) return undefined;
-      return n.ruleSet !== undefined && n.ruleSet.source !== 'none';
-    },
-    (rule, key) => void engine.forget(rule, key),
-  );
   new RuleMetrics(registry, engine, 'edgewatch_collector');
   const deliveries = new DeliveryJournal();
   const notifier = new WebhookNotifier(
@@ -225,6 +212,24 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     maxNewPerMinute: config.remediation.maxNewIncidentsPerMinute,
     now: () => clock.now(),
   });
+  // edge autonomy: the claim fence, the nodes' own incidents, and the signed edge rule set for them
+  const edge = createEdgeSide({
+    rules,
+    ruleFileText: readConfigFile(paths.rules),
+    claimGraceMs: config.remediation.edgeClaimGraceSeconds * 1000,
+    nodes,
+    state,
+    key: signingKey,
+    bus,
+    store: incidents,
+    book,
+    notify: (alerts) => notifier.notify(alerts),
+    forgetRule: (rule, key) => void engine.forget(rule, key),
+    randomHex,
+    registry,
+    logger: detectLog,
+    now: clock.now(),
+  });
   const r = config.remediation;
   const { remediator } = createRemediation(
     { guards: guardrailOptions(r), verifyMs: r.verifySeconds * 1000, migrationTimeoutMs: r.migrationTimeoutSeconds * 1000 },
@@ -245,17 +250,12 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
         notify: (alerts) => notifier.notify(alerts),
         randomHex,
         stepSpan: (name, i) => spans.step(name, i),
-        edgeClaim: (i) => fence.covering(i.labels.node, i.labels.task, i.rule, i.startedAt),
+        edgeClaim: (i) => edge.fence.covering(i.labels.node, i.labels.task, i.rule, i.startedAt),
       },
     },
   );
   remediator.resume(clock.now());
-  const detection = detectionPipeline({ engine, book, remediator, spans, logger: detectLog, fence });
-  // edge autonomy: the signed edge rule set for the nodes, and the incidents they handled themselves
-  const ruleSets = new EdgeRuleSets(state, readConfigFile(paths.rules), signingKey, bus, controlLog, clock.now());
-  ruleSets.metrics(registry, nodes);
-  fenceMetrics(registry, fence);
-  const edgeReports = new EdgeReports({ store: incidents, book, fence, nodes, notify: (alerts) => notifier.notify(alerts), newTraceId: () => randomHex(16), registry, logger: detectLog });
+  const detection = detectionPipeline({ engine, book, remediator, spans, logger: detectLog, fence: edge.fence });
   const detect = async (batch: Parameters<typeof detectionBatch>[0], now = clock.now()): Promise<void> => {
     await detection.exec({ now }, detectionBatch(batch));
   };
@@ -294,8 +294,8 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     logger: controlLog,
     inspect: (node, tasks, now) => drift.check(node, tasks, now),
     onSignals: (signals, now) => void detect({ signals }, now).catch((err) => detectLog.error('rule evaluation failed', { err })),
-    edgeIncidents: (node, payload, now) => edgeReports.handle(node, payload, now),
-    ruleSetReported: (node, reported, now) => ruleSets.offer(node, reported, now),
+    edgeIncidents: (node, payload, now) => edge.reports.handle(node, payload, now),
+    ruleSetReported: (node, reported, now) => edge.ruleSets.offer(node, reported, now),
   });
   const ticker = periodic(
     'tick',
@@ -304,8 +304,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     () => {
       const now = clock.now();
       control.tick(now);
-      fence.prune(now);
-      edgeReports.tick(now);
+      edge.tick(now);
       return detect({ tick: true }, now);
     },
     errorOnChange(detectLog, 'periodic tick failed'),
