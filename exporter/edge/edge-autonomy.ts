@@ -77,6 +77,9 @@ export function createEdgeAutonomy(config: ExporterConfig, deps: EdgeAutonomyDep
     new Guardrails(edgeGuardrailOptions(cfg), clock.now()),
     {
       act: async (type, task) => {
+        // never inside the supervisor's own call: a crash loop fires while the runner is launching the next
+        // process, and replacing the spec under it would start a second one
+        await new Promise<void>((resolve) => clock.setTimeout(() => resolve(), 0));
         if (type === 'restart') await supervisor().restartTask(task);
         else return { version: await supervisor().rollback(task) };
         return { version: supervisor().currentSpec(task)?.version };
