@@ -20,6 +20,8 @@ export interface RuleSetInfo {
 
 /** Log lines kept per task as an incident's evidence. */
 const EVIDENCE_LINES = 20;
+/** Only lines that say something went wrong are kept: a copy of every line would outlive the young generation. */
+const EVIDENCE_LEVELS = new Set(['warn', 'error', 'fatal']);
 /** A signal this much older than the engine's clock is not evaluated (edge lines are live, not a backlog). */
 const MAX_LATE_MS = 60_000;
 
@@ -80,7 +82,7 @@ export class EdgeRules {
     if (out.length > 0) this.onTransitions(out, now);
   }
 
-  /** The last lines of a task, oldest first. */
+  /** The task's last warning and error lines (level warn and above, or an HTTP status >= 400), oldest first. */
   recentLogs(task: string): EdgeLog[] {
     return [...(this.recent.get(task) ?? [])];
   }
@@ -114,6 +116,7 @@ export class EdgeRules {
   }
 
   private remember(task: string, at: number, p: ParsedLine): void {
+    if (!EVIDENCE_LEVELS.has(p.level) && !(p.status !== undefined && p.status >= 400)) return;
     let lines = this.recent.get(task);
     if (!lines) this.recent.set(task, (lines = []));
     if (lines.length === EVIDENCE_LINES) lines.shift();
