@@ -58,6 +58,7 @@ describe('edge autonomy: a 5xx streak with the collector gone', () => {
     await eventually('the task restarted by the node itself', async () => (await x.sum('edgewatch_task_starts_total', { task: 'web' })) === startsBefore + 1, { intervalMs: 10, timeoutMs: 5000 });
     const restartedMs = Date.now() - sixth;
     assert.ok(restartedMs < 1000, `restarted ${restartedMs} ms after the sixth 5xx (limit 1000 ms)`);
+    t.diagnostic(`the node restarted the task ${restartedMs} ms after the sixth 5xx (as seen by polling its /metrics)`);
     await eventually('the task to serve again', async () => (await fetch(`http://127.0.0.1:${port}/`)).status === 200);
     await eventually('the local incident verified and closed', async () => (await x.sum('edgewatch_exporter_local_incidents_open')) === 0 && (await x.sum('edgewatch_exporter_local_actions_total', { action: 'restart', result: 'done' })) === 1);
 
