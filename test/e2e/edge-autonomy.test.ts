@@ -80,6 +80,12 @@ describe('edge autonomy: a 5xx streak with the collector gone', () => {
     assert.ok(steps.some((s) => /^restart web \(edge-/.test(s)));
     assert.ok(steps.some((s) => s.startsWith('verified')));
 
+    const page = await fetch(`http://127.0.0.1:${r.collectorConfig.http.listen.port}/incidents/${incident.id}`);
+    const html = await page.text();
+    assert.equal(page.status, 200, html.slice(0, 300));
+    assert.match(html, /on the node itself/);
+    assert.match(html, /restart done on the node itself \(edge\)/);
+
     const firing = await receiver.waitFor((b) => b.status === 'firing' && b.alerts.some((a) => a.labels.alertname === 'consecutive-5xx'));
     const resolved = await receiver.waitFor((b) => b.status === 'resolved' && b.alerts.some((a) => a.labels.alertname === 'consecutive-5xx'));
     assert.equal(firing.alerts[0]!.labels.late, 'true');
