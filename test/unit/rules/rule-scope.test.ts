@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../../common/errors.js';
-import { loadRules } from '../../../common/rules/rule-file.js';
+import { join } from 'node:path';
+import { loadRules, loadRulesFile } from '../../../common/rules/rule-file.js';
+import { repoRoot } from '../../support/paths.js';
 import { edgeRulesOf } from '../../../collector/edge/edge-rule-sets.js';
 
 const FILE = `rules:
@@ -28,6 +30,12 @@ describe('rule scope (cloud | edge | both)', () => {
     assert.deepEqual(rules.map((r) => [r.name, r.scope]), [['streak', 'cloud'], ['streak-edge', 'edge'], ['loops', 'both']]);
     assert.deepEqual(edgeRulesOf(FILE).map((r) => r.name), ['streak-edge', 'loops']);
     assert.equal(edgeRulesOf(FILE)[0]!.count, 3);
+  });
+
+  it('the example edge rule file loads, every rule scoped edge', () => {
+    const rules = loadRulesFile(join(repoRoot, 'examples', 'edge-rules.yml'));
+    assert.ok(rules.length >= 2);
+    assert.ok(rules.every((r) => r.scope === 'edge'));
   });
 
   it('refuses an unknown scope and edge scopes on what only the collector sees', () => {
