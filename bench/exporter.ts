@@ -2,7 +2,9 @@
  * `npm run bench -- exporter [--seconds N] [--tasks N] [--rate N]`: the edge exporter under load.
  * 50 tasks each print 100 JSON lines/s; the exporter runs as its own process (the CLI), and is measured
  * beside baselines taken in the same run: bare Node, Node with the exporter's dependencies loaded, and a
- * bare prom-client Registry holding the same series as the exporter's /metrics.
+ * bare prom-client Registry holding the same series as the exporter's /metrics. Edge rules are on (a
+ * pinned file with the default rules scoped `edge`: every line goes through the node's rule engine);
+ * `--rules off` measures without them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,15 @@ import { cpuSeconds, MB, percentile, rssBytes, sleep } from './support/proc.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const DEPS = ['prom-client', 'express', 'mqtt', 'fluent-logger', 'node-cron', 'yaml', 'zod'];
+
+/** The default rules that can run on a node, scoped edge (docs/edge-autonomy.md). */
+const EDGE_RULES = `rules:
+  - {name: consecutive-5xx, kind: consecutive, match: {status: ">=500"}, count: 6, action: restart, scope: edge}
+  - {name: latency-up-300pct, kind: baseline, field: duration_ms, threshold: 4, currentSamples: 20, warmup: {samples: 200, duration: 10m}, minValue: 50, for: 1m, action: rollback, scope: edge}
+  - {name: crash-loop, kind: crashloop, count: 3, window: 5m, action: rollback, scope: edge}
+  - {name: error-log-burst, kind: count, match: {level: [error, fatal]}, count: 100, window: 1m, scope: edge}
+  - {name: out-of-memory, kind: pattern, match: {msg: "(?i)out of memory|cannot allocate memory|bad_alloc|MemoryError"}, keepFiringFor: 10m, scope: edge}
+`;
 
 function log(msg: string): void {
   process.stdout.write(`${msg}\n`);
@@ -38,7 +49,8 @@ async function scrape(url: string): Promise<string> {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, tasks: { type: 'string' }, rate: { type: 'string' }, warmup: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, tasks: { type: 'string' }, rate: { type: 'string' }, warmup: { type: 'string' }, rules: { type: 'string' } } });
+  const edgeRules = values.rules !== 'off';
   const seconds = Number(values.seconds ?? 30);
   const tasks = Number(values.tasks ?? 50);
   const rate = Number(values.rate ?? 100);
@@ -55,8 +67,10 @@ export async function main(argv: string[]): Promise<void> {
   const port = await freePort();
   const taskYaml = Array.from({ length: tasks }, (_, i) => `  - name: task-${i}\n    command: [${process.execPath}, ${join(root, 'bench/tasks/emitter.js')}]\n    env: {RATE: ${rate}}\n`).join('');
   const cfg = join(dir, 'exporter.yaml');
-  writeFileSync(cfg, `node: bench\nhttp:\n  listen: "127.0.0.1:${port}"\nstate:\n  dir: ${dir}/state\nspool:\n  dir: ${dir}/spool\ntasks:\n${taskYaml}`);
-  log(`exporter: ${tasks} tasks x ${rate} lines/s, warm-up ${warmup} s, measuring ${seconds} s ...`);
+  writeFileSync(join(dir, 'edge-rules.yml'), EDGE_RULES);
+  const rulesYaml = edgeRules ? `rules: {file: ${JSON.stringify(join(dir, 'edge-rules.yml'))}}` : 'rules: {enabled: false}';
+  writeFileSync(cfg, `node: bench\nhttp:\n  listen: "127.0.0.1:${port}"\nstate:\n  dir: ${dir}/state\nspool:\n  dir: ${dir}/spool\n${rulesYaml}\ntasks:\n${taskYaml}`);
+  log(`exporter: ${tasks} tasks x ${rate} lines/s, edge rules ${edgeRules ? 'on (5 rules)' : 'off'}, warm-up ${warmup} s, measuring ${seconds} s ...`);
   const exporter: ChildProcess = spawn(join(root, 'bin/edgewatch'), ['exporter', '--config', cfg, '--log-level', 'warn'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   try {
@@ -118,6 +132,7 @@ export async function main(argv: string[]): Promise<void> {
     const result = {
       bench: 'exporter',
       tasks,
+      edgeRules: edgeRules ? 5 : 0,
       linesPerSecTarget: tasks * rate,
       linesPerSec: Math.round(linesPerSec),
       rssMB: +(rssAvg / MB).toFixed(1),

@@ -3,6 +3,9 @@
  * running again (its new process started), through the whole product: exporter parse → spool → forward →
  * collector rules → incident → signed restart over Mosquitto → exporter restart. Beside it, in the same
  * run, the floor: the same restart ordered directly through POST /api/commands (no detection).
+ * Then the edge-local path (docs/edge-autonomy.md): the same fault on a node with no link at all, its
+ * rule scoped `edge` in a pinned rule file, restarted by the exporter itself (parse → edge rule engine →
+ * local ladder → restart), no spool, broker or collector in between.
  * Kubernetes' default liveness path takes about 30 s; Prometheus + Alertmanager defaults about 2.5 min.
  */
 import { createServer } from 'node:http';
@@ -94,12 +97,16 @@ export async function main(argv: string[]): Promise<void> {
       await waitResolved(api);
       if ((i + 1) % 20 === 0) log(`  ${i + 1}/${faults}: p50 ${percentile(lat, 50).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms`);
     }
+    const edge = await edgePath(faults, tmp.dir, benchUrl, nextStart);
     const result = {
       bench: 'fault',
       faults,
       p50Ms: +percentile(lat, 50).toFixed(1),
       p99Ms: +percentile(lat, 99).toFixed(1),
       maxMs: +Math.max(...lat).toFixed(1),
+      edgeP50Ms: +percentile(edge, 50).toFixed(1),
+      edgeP99Ms: +percentile(edge, 99).toFixed(1),
+      edgeMaxMs: +Math.max(...edge).toFixed(1),
       floorRestartP50Ms: +percentile(floor, 50).toFixed(1),
       floorRestartP99Ms: +percentile(floor, 99).toFixed(1),
       targetP99Ms: 500,
@@ -131,4 +138,34 @@ async function waitResolved(api: string): Promise<void> {
     if (incidents.every((i) => i.status === 'resolved' || i.status === 'escalated')) return;
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The edge-local path: a node without any link restarts the task itself on the sixth 5xx line. */
+async function edgePath(faults: number, dir: string, benchUrl: string, nextStart: () => Promise<number>): Promise<number[]> {
+  const port = await freePort();
+  writeFileSync(join(dir, 'edge-rules.yml'), 'rules:\n  - name: consecutive-5xx\n    kind: consecutive\n    match: {status: ">=500"}\n    count: 6\n    action: restart\n    scope: edge\n');
+  const exporter = await startExporter(
+    loadExporterConfig(
+      // the same fault 100 times in a row: the cooldown, rate, breaker and flap limits would (rightly) stop it
+      `node: bench-edge-${process.pid}\nhttp: {listen: "127.0.0.1:0"}\nstate: {dir: ${dir}/edge-state}\nspool: {dir: ${dir}/edge-spool}\nrules: {file: ${JSON.stringify(join(dir, 'edge-rules.yml'))}, verifySeconds: 0.3, cooldownSeconds: 0, ratePerMinute: 100000, burst: 1000, flap: {maxIncidents: 100000}}\ntasks:\n  - name: api\n    command: [node, ${join(root, 'bench/tasks/faulty.js')}]\n    env: {PORT: ${port}, BENCH_URL: "${benchUrl}"}\n    terminationGracePeriodSeconds: 1\n`,
+    ),
+    { logger: process.env.BENCH_LOGS ? createLogger({ level: 'debug' }) : silentLogger, env: process.env },
+  );
+  const open = async () => Number(/^edgewatch_exporter_local_incidents_open\{[^}]*\} (\S+)$/m.exec(await exporter.registry.metrics())?.[1] ?? NaN);
+  const lat: number[] = [];
+  try {
+    await nextStart();
+    log(`edge-local: ${faults} x six consecutive 5xx lines -> the node's own rule -> restarted, no link ...`);
+    for (let i = 0; i < faults; i++) {
+      await waitServing(port);
+      const started = nextStart();
+      const t0 = Number(await (await fetch(`http://127.0.0.1:${port}/fault`)).text());
+      lat.push((await started) - t0);
+      while ((await open()) !== 0) await new Promise((r) => setTimeout(r, 20));
+      if ((i + 1) % 20 === 0) log(`  ${i + 1}/${faults}: p50 ${percentile(lat, 50).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms`);
+    }
+  } finally {
+    await exporter.stop();
+  }
+  return lat;
 }

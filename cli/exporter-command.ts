@@ -18,9 +18,10 @@ It keeps working with no cloud at all: supervision, probes and restarts never de
 
 Options:
   --config FILE       exporter YAML config (see docs/configuration.md)
-  --check             validate the config and every file it names (the command key parses, spool.dir
-                      and state.dir take files, the spool's disk has room for spool.maxBytes), print
-                      a summary or one "key: problem" line each, and exit (0 = valid, 2 = invalid)
+  --check             validate the config and every file it names (the command key parses, a pinned
+                      edge rule file is valid, spool.dir and state.dir take files, the spool's disk
+                      has room for spool.maxBytes), print a summary or one "key: problem" line each,
+                      and exit (0 = valid, 2 = invalid)
   --log-level LEVEL   debug | info | warn | error (default info); logs are JSON lines on stderr
   -h, --help          show this help
 

@@ -209,6 +209,12 @@ const collectorConfigBase = z.strictObject({
       migrationTimeoutSeconds: z.number().min(1).default(120),
       /** New incidents opened per minute at most (an alert flood must not bury the real ones). */
       maxNewIncidentsPerMinute: z.number().min(1).default(120),
+      /**
+       * A rule scoped `both` that fires here waits this long before it opens an incident, for the node's
+       * claim: a node that handled the fault itself while its link was down reports it when the link
+       * returns, and its claim fences the collector's action (one restart, not two).
+       */
+      edgeClaimGraceSeconds: z.number().min(0).max(60).default(3),
     })
     .prefault({}),
   notify: notifyConfigSchema,

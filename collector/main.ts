@@ -11,7 +11,10 @@ import { RuleEngine } from '../common/rules/rule-engine.js';
 import { loadRulesFile } from '../common/rules/rule-file.js';
 import { RuleMetrics } from '../common/rules/rule-metrics.js';
 import { idOnlyTracer, type Tracer } from '../common/tracing.js';
+import { readConfigFile } from '../common/config.js';
+import { CLOUD_PRESENCE_TOPIC } from '../protocol/topics.js';
 import { EmbeddedBroker } from './adapters/embedded-broker.js';
+import { createEdgeSide } from './edge/edge-side.js';
 import { AuditLog } from './audit/audit-log.js';
 import { brokerLogin } from './auth/broker-login.js';
 import { forwardHandshake } from './auth/forward-senders.js';
@@ -145,6 +148,9 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
       ...(!broker && config.mqtt.passwordFile ? { password: readSecretFile(config.mqtt.passwordFile, 'mqtt.passwordFile') } : {}),
       ...(!broker && !config.mqtt.passwordFile && config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
       credentialKeys: broker ? 'the collector\'s own login to its embedded broker' : 'mqtt.username / mqtt.password (or mqtt.passwordFile, or the user:password in mqtt.url)',
+      // the nodes' link: retained online while this collector is connected, offline as its Last Will
+      will: { topic: CLOUD_PRESENCE_TOPIC, payload: 'offline', retain: true },
+      birth: { topic: CLOUD_PRESENCE_TOPIC, payload: 'online', retain: true },
     },
     controlLog,
   );
@@ -183,7 +189,8 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   // detection: rules → incidents → remediation, and webhooks for every incident change
   const detectLog = logger.child({ component: 'detection' });
   const rules = loadRulesFile(paths.rules, paths.keys.rules);
-  const engine = new RuleEngine(rules);
+  // rules scoped `edge` run on the nodes only; `both` run here too
+  const engine = new RuleEngine(rules.filter((rule) => rule.scope !== 'edge'));
   new RuleMetrics(registry, engine, 'edgewatch_collector');
   const deliveries = new DeliveryJournal();
   const notifier = new WebhookNotifier(
@@ -205,6 +212,24 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     maxNewPerMinute: config.remediation.maxNewIncidentsPerMinute,
     now: () => clock.now(),
   });
+  // edge autonomy: the claim fence, the nodes' own incidents, and the signed edge rule set for them
+  const edge = createEdgeSide({
+    rules,
+    ruleFileText: readConfigFile(paths.rules),
+    claimGraceMs: config.remediation.edgeClaimGraceSeconds * 1000,
+    nodes,
+    state,
+    key: signingKey,
+    bus,
+    store: incidents,
+    book,
+    notify: (alerts) => notifier.notify(alerts),
+    forgetRule: (rule, key) => void engine.forget(rule, key),
+    randomHex,
+    registry,
+    logger: detectLog,
+    now: clock.now(),
+  });
   const r = config.remediation;
   const { remediator } = createRemediation(
     { guards: guardrailOptions(r), verifyMs: r.verifySeconds * 1000, migrationTimeoutMs: r.migrationTimeoutSeconds * 1000 },
@@ -225,11 +250,12 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
         notify: (alerts) => notifier.notify(alerts),
         randomHex,
         stepSpan: (name, i) => spans.step(name, i),
+        edgeClaim: (i) => edge.fence.covering(i.labels.node, i.labels.task, i.rule, i.startedAt),
       },
     },
   );
   remediator.resume(clock.now());
-  const detection = detectionPipeline({ engine, book, remediator, spans, logger: detectLog });
+  const detection = detectionPipeline({ engine, book, remediator, spans, logger: detectLog, fence: edge.fence });
   const detect = async (batch: Parameters<typeof detectionBatch>[0], now = clock.now()): Promise<void> => {
     await detection.exec({ now }, detectionBatch(batch));
   };
@@ -258,7 +284,19 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   });
   writeInternal = internalWriter(ingest, () => clock.now());
   const drift = new SpecDrift((node, task) => desired.get(node, task)?.spec);
-  const control = new ControlPlane({ bus, nodes, dispatcher, epochs, metrics: controlMetrics, clock, logger: controlLog, inspect: (node, tasks, now) => drift.check(node, tasks, now), onSignals: (signals, now) => void detect({ signals }, now).catch((err) => detectLog.error('rule evaluation failed', { err })) });
+  const control = new ControlPlane({
+    bus,
+    nodes,
+    dispatcher,
+    epochs,
+    metrics: controlMetrics,
+    clock,
+    logger: controlLog,
+    inspect: (node, tasks, now) => drift.check(node, tasks, now),
+    onSignals: (signals, now) => void detect({ signals }, now).catch((err) => detectLog.error('rule evaluation failed', { err })),
+    edgeIncidents: (node, payload, now) => edge.reports.handle(node, payload, now),
+    ruleSetReported: (node, reported, now) => edge.ruleSets.offer(node, reported, now),
+  });
   const ticker = periodic(
     'tick',
     clock,
@@ -266,6 +304,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     () => {
       const now = clock.now();
       control.tick(now);
+      edge.tick(now);
       return detect({ tick: true }, now);
     },
     errorOnChange(detectLog, 'periodic tick failed'),
@@ -310,7 +349,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   const lifecycle = new Lifecycle(logger);
   try {
     // the broker first, so the bus can name its port; the control plane subscribes before the bus connects
-    await lifecycle.start([storeComponent, ...(broker ? [broker] : []), retention, notifier, control, bus, ticker, http, forward]);
+    await lifecycle.start([storeComponent, ...(broker ? [broker] : []), retention, notifier, control, bus, presence(bus), ticker, http, forward]);
   } catch (err) {
     await lifecycle.stop();
     throw err;
@@ -332,6 +371,17 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     async stop() {
       ready = false;
       await lifecycle.stop();
+    },
+  };
+}
+
+/** Says `offline` on the presence topic before the bus closes, so nodes take over at once on a clean stop. */
+function presence(bus: MqttBus): Component {
+  return {
+    name: 'presence',
+    start() {},
+    async stop() {
+      if (bus.connected) await bus.publish(CLOUD_PRESENCE_TOPIC, 'offline', { qos: 1, retain: true }).catch(() => undefined);
     },
   };
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { byteSize, hostPort, parseYamlConfig, readConfigFile } from '../common/config.js';
 import { COMMAND_TYPES, DEFAULT_ALLOWED_COMMANDS } from '../protocol/commands.js';
 import { finishTaskSpec, name, taskSpecSchema, type TaskSpec } from '../protocol/task-spec.js';
+import { edgeRulesSchema, resolveEdgeRules } from './edge/edge-config.js';
 
 export { finishTaskSpec, parseTaskSpec, taskSpecSchema, type TaskSpec, type TaskSpecInput } from '../protocol/task-spec.js';
 
@@ -66,6 +67,7 @@ export const exporterConfigSchema = z
         sampleIntervalSeconds: z.number().min(0.1).default(1),
       })
       .default({ summaryMaxAgeSeconds: 600, summaryAgeBuckets: 5, sampleIntervalSeconds: 1 }),
+    rules: edgeRulesSchema,
     tasks: z.array(taskSpecSchema).max(256).default([]),
   })
   .superRefine((cfg, ctx) => {
@@ -107,6 +109,7 @@ export function loadExporterConfig(text: string, file?: string, defaultNode = ho
     baseDir,
     spool: { ...cfg.spool, dir: resolve(baseDir, cfg.spool.dir) },
     state: { dir: resolve(baseDir, cfg.state.dir) },
+    rules: resolveEdgeRules(cfg.rules, baseDir),
     commands: { ...cfg.commands, ...(cfg.commands.publicKeyFile ? { publicKeyFile: resolve(baseDir, cfg.commands.publicKeyFile) } : {}) },
     ...(cfg.forward ? { forward: { ...cfg.forward, ...resolved(cfg.forward, ['passwordFile', 'sharedKeyFile'], baseDir) } } : {}),
     ...(cfg.mqtt ? { mqtt: { ...cfg.mqtt, ...resolved(cfg.mqtt, ['passwordFile'], baseDir) } } : {}),

@@ -20,7 +20,8 @@ import { procSampler } from './adapters/proc-sampler.js';
 import { spawnLauncher } from './adapters/spawn-launcher.js';
 import type { ExporterConfig } from './config.js';
 import { CommandJournal } from './control/command-journal.js';
-import { createControlChannel } from './control/control-channel.js';
+import { createControlChannel, type ControlChannel } from './control/control-channel.js';
+import { createEdgeAutonomy } from './edge/edge-autonomy.js';
 import { Conditions } from './health/conditions.js';
 import { LogPipeline } from './logs/pipeline.js';
 import { createLogShipping } from './spool/log-shipping.js';
@@ -72,7 +73,6 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
   // what may degrade without stopping supervision: the spool, the state files, the MQTT login
   const conditions = new Conditions(registry, config.node, logger.child({ component: 'health' }));
   const shipping = createLogShipping(config, forwardClient, clock, (fn) => setImmediate(fn), registry, logger, conditions.reporter('spool'));
-  const logs = new LogPipeline(config.node, taskMetrics, clock, shipping?.sink);
   const bus = config.mqtt
     ? new MqttBus(
         {
@@ -95,7 +95,21 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
     keys.set(keyId, publicKey);
   } else if (bus) logger.warn('commands.publicKeyFile is not set: every command will be rejected (unknown_key)');
   const load = new NodeLoad();
-  const control = createControlChannel(config, {
+  let control: ControlChannel | undefined;
+  // edge rules: the same engine on the node's own lines and task events, acting when the cloud cannot
+  const edge = createEdgeAutonomy(config, {
+    bus,
+    keys,
+    clock,
+    registry,
+    logger,
+    supervisor: () => supervisor,
+    problem: conditions.reporter('edge_incidents'),
+    latencyMs: () => control?.latencyMs(),
+    heartbeat: () => control?.heartbeat(),
+  });
+  const logs = new LogPipeline(config.node, taskMetrics, clock, shipping?.sink, edge?.tap);
+  control = createControlChannel(config, {
     ...(bus ? { bus } : {}),
     journal,
     problem: conditions.reporter('mqtt'),
@@ -110,6 +124,7 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
     sink: shipping?.sink,
     baseDir: config.baseDir,
     tracer: runtime.tracer ?? idOnlyTracer((n) => randomBytes(n).toString('hex')),
+    ...(edge ? { commandSeen: edge.commandSeen, rules: edge.ruleSet } : {}),
   });
   const history = new TaskHistory(historyStore, config.history.versions);
   const pidFile = new PidFile(config.state.dir, logger, conditions.reporter('pid_file'));
@@ -128,7 +143,7 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
     launcher: trackedLauncher(spawnLauncher(runtime.env), pidFile, watchdog),
     sampler: procSampler,
     probeCheck: probeCheckFor,
-    observer: fanoutObserver(metricsObserver(taskMetrics), ...(control ? [control.observer] : [])),
+    observer: fanoutObserver(metricsObserver(taskMetrics), ...(control ? [control.observer] : []), ...(edge ? [edge.observer] : [])),
     logger,
     linesFor: (spec) => logs.handlerFor(spec),
     envFor: (spec) => ({ EDGEWATCH_NODE: config.node, EDGEWATCH_TASK: spec.name, EDGEWATCH_VERSION: spec.version }),
@@ -148,7 +163,8 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
   );
   const lifecycle = new Lifecycle(logger);
   // the watchdog before the supervisor, so it is told of every task and outlives their stop
-  await lifecycle.start([http, ...(shipping?.components ?? []), stateRetry, watchdog, supervisor, ...(control?.components ?? [])]);
+  // edge rules before the control channel, which connects the bus: their subscriptions are in place by then
+  await lifecycle.start([http, ...(shipping?.components ?? []), stateRetry, watchdog, supervisor, ...(edge ? [edge.component] : []), ...(control?.components ?? [])]);
   ready = true;
   logger.info('exporter started', { tasks: config.tasks.map((t) => t.name), metrics: `http://${config.http.listen.host}:${http.port}/metrics` });
   return {

@@ -47,6 +47,8 @@ export const heartbeatSchema = z.object({
   maxTasks: z.number().int().nonnegative().default(64),
   epoch: z.number().int().nonnegative(),
   version: z.string().max(64),
+  /** The edge rule set the node runs (absent: edge rules off, or an exporter from before them). */
+  rules: z.object({ version: z.number().int().nonnegative(), digest: z.string().max(16), source: z.enum(['cloud', 'pinned', 'none']) }).optional(),
 });
 export type Heartbeat = z.output<typeof heartbeatSchema>;
 

@@ -5,7 +5,17 @@ export const topics = {
   state: (node: string) => `edgewatch/${node}/state`,
   commands: (node: string) => `edgewatch/${node}/commands`,
   acks: (node: string) => `edgewatch/${node}/acks`,
+  /** The node's incidents handled at the edge (node to cloud, QoS 1). */
+  incidents: (node: string) => `edgewatch/${node}/incidents`,
+  /** The node's signed edge rule set (cloud to node, retained). */
+  rules: (node: string) => `edgewatch/${node}/rules`,
 } as const;
+
+/**
+ * The collector's presence, retained `online`, `offline` as its Last Will: what an exporter calls its link
+ * (a broker that answers while the collector is gone is no link to the cloud). `_` starts no node name.
+ */
+export const CLOUD_PRESENCE_TOPIC = 'edgewatch/_cloud/presence';
 
 /** Wildcard subscriptions the collector uses for the whole fleet. */
 export const fleetTopics = {
@@ -13,16 +23,17 @@ export const fleetTopics = {
   heartbeat: 'edgewatch/+/heartbeat',
   state: 'edgewatch/+/state',
   acks: 'edgewatch/+/acks',
+  incidents: 'edgewatch/+/incidents',
 } as const;
 
-export type TopicKind = keyof typeof fleetTopics | 'commands';
+export type TopicKind = keyof typeof fleetTopics | 'commands' | 'rules';
 
 /** Splits `edgewatch/<node>/<kind>`; undefined for any other topic. */
 export function parseTopic(topic: string): { node: string; kind: TopicKind } | undefined {
   const parts = topic.split('/');
   if (parts.length !== 3 || parts[0] !== 'edgewatch' || !parts[1]) return undefined;
   const kind = parts[2];
-  if (kind === 'status' || kind === 'heartbeat' || kind === 'state' || kind === 'commands' || kind === 'acks') {
+  if (kind === 'status' || kind === 'heartbeat' || kind === 'state' || kind === 'commands' || kind === 'acks' || kind === 'incidents' || kind === 'rules') {
     return { node: parts[1], kind };
   }
   return undefined;

@@ -57,7 +57,7 @@ export function consoleRoutes(src: ConsoleSources, auth: SigninDeps): Router {
   const list: PageHandler = (req, res, ctx) => {
     const q = incidentsQuery.safeParse(req.query);
     if (!q.success) return problem(res, ctx, 400, 'Bad query', formatIssues(q.error).join('; '));
-    sendPage(res, incidentsPage(ctx, { unresolved: () => src.book.unresolved(), resolved: (l, o) => src.incidents.resolved(l, o), counts: () => src.incidents.counts() }, q.data));
+    sendPage(res, incidentsPage(ctx, { unresolved: () => [...src.book.unresolved(), ...src.incidents.loadOpen().filter((i) => i.origin === 'edge')], resolved: (l, o) => src.incidents.resolved(l, o), counts: () => src.incidents.counts() }, q.data));
   };
   router.get('/', page(list));
   router.get('/incidents', page(list));

@@ -1,5 +1,6 @@
 import type { Rule } from '../../common/rules/rule-schema.js';
 import type { Incident } from '../incidents/incident.js';
+import { edgeFacts } from './edge-incident.js';
 import { badge, durationText, timeTag } from './format.js';
 import { taskDashboardUrl } from './grafana-link.js';
 import { html, pathOf, type Html } from './html.js';
@@ -66,6 +67,7 @@ export function incidentPage(ctx: PageContext, i: Incident, src: IncidentPageSou
 <dt>${open ? 'Open for' : 'Lasted'}</dt><dd>${durationText(end - i.startedAt)}</dd>
 <dt>Held</dt><dd>${heldBadge(i)}</dd>
 ${i.escalation ? html`<dt>Escalated</dt><dd>${i.escalation}</dd>` : ''}
+${edgeFacts(i)}
 </dl>
 ${links(i, src, ctx.now)}
 ${open && i.labels.node && i.labels.task ? taskActions(ctx, i.labels.node, i.labels.task) : ''}

@@ -2,10 +2,11 @@ import type { Ack } from '../../protocol/commands.js';
 import type { CommandRecord } from '../control/command-dispatcher.js';
 import type { Incident, IncidentAction } from '../incidents/incident.js';
 import type { DeliveryAttempt } from '../notify/delivery-journal.js';
+import { edgeActionEntry, edgeTimelineEntries } from './edge-incident.js';
 import { actionText, targetText } from './incident-summary.js';
 
 /** What kind of moment a timeline entry is (a CSS class and an icon word). */
-export type EntryKind = 'evidence' | 'onset' | 'command' | 'ack' | 'verify' | 'withheld' | 'escalation' | 'resolved' | 'delivery';
+export type EntryKind = 'evidence' | 'onset' | 'command' | 'ack' | 'verify' | 'withheld' | 'escalation' | 'resolved' | 'delivery' | 'edge';
 
 /** One moment in an incident's life. Text only: the page escapes it. */
 export interface TimelineEntry {
@@ -49,7 +50,9 @@ function verifyEntry(i: Incident, a: IncidentAction, next: IncidentAction | unde
 function actionEntries(i: Incident, a: IncidentAction, next: IncidentAction | undefined, src: TimelineSources): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   const target = `${a.task ? `${a.task} on ` : ''}${a.node}`;
-  if (!a.commandId) {
+  if (a.origin === 'edge') {
+    out.push(edgeActionEntry(a));
+  } else if (!a.commandId) {
     out.push({ at: a.issuedAt, kind: 'withheld', title: `${actionText(a)} for ${target}`, ...(a.reason ? { detail: a.reason } : {}), tone: 'warn' });
   } else {
     const c = src.command(a.commandId);
@@ -83,6 +86,7 @@ export function incidentTimeline(i: Incident, src: TimelineSources): TimelineEnt
   }
   out.push({ at: i.startedAt, kind: 'onset', title: `${i.rule} fired for ${targetText(i.labels)}`, ...(i.annotations.summary ? { detail: i.annotations.summary } : {}), tone: 'bad' });
   i.actions.forEach((a, n) => out.push(...actionEntries(i, a, i.actions[n + 1], src)));
+  out.push(...edgeTimelineEntries(i));
   if (i.escalatedAt !== undefined) out.push({ at: i.escalatedAt, kind: 'escalation', title: 'escalated to on-call: automatic remediation stopped', ...(i.escalation ? { detail: i.escalation } : {}), tone: 'bad' });
   if (i.resolvedAt !== undefined) out.push({ at: i.resolvedAt, kind: 'resolved', title: 'resolved', tone: 'ok' });
   for (const d of src.deliveries(i.id) ?? []) out.push(deliveryEntry(d));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Incident, IncidentStatus } from '../incidents/incident.js';
-import { agoText, timeTag } from './format.js';
+import { agoText, badge, timeTag } from './format.js';
 import { html, pathOf, withQuery, type Html } from './html.js';
 import { doneText, heldBadge, openFirst, severityBadge, statusBadge, targetLinks } from './incident-summary.js';
 import { layout, type PageContext } from './layout.js';
@@ -34,7 +34,7 @@ function row(i: Incident, now: number): Html {
   const href = pathOf('incidents', i.id);
   return html`<tr class="${i.status === 'resolved' ? 'ended' : 'live'}">
 <td data-label="Status">${statusBadge(i.status)}</td>
-<td data-label="Rule"><a href="${href}">${i.rule}</a></td>
+<td data-label="Rule"><a href="${href}">${i.rule}</a>${i.origin === 'edge' ? html` ${badge(i.edge?.late ? 'edge, late' : 'edge', 'info')}` : ''}</td>
 <td data-label="Node / task">${targetLinks(i.labels)}</td>
 <td data-label="Severity">${severityBadge(i.severity)}</td>
 <td data-label="Age">${timeTag(i.startedAt)}<br><span class="muted">${agoText(i.startedAt, now)}</span></td>

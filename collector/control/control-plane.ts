@@ -4,7 +4,7 @@ import type { Logger } from '../../common/logger.js';
 import type { MessageBus } from '../../common/message-bus.js';
 import type { Signal } from '../../common/rules/signals.js';
 import { ackSchema } from '../../protocol/commands.js';
-import { heartbeatSchema, stateMessageSchema, type StateMessage } from '../../protocol/telemetry.js';
+import { heartbeatSchema, stateMessageSchema, type Heartbeat, type StateMessage } from '../../protocol/telemetry.js';
 import { fleetTopics, parseTopic } from '../../protocol/topics.js';
 import type { EpochStore } from '../state/state-db.js';
 import type { CommandDispatcher } from './command-dispatcher.js';
@@ -24,6 +24,10 @@ export interface ControlPlaneDeps {
   onSignals(signals: Signal[], now: number): void;
   /** Findings about what a node reported (a spec that is not the recorded one), as signals. */
   inspect?(node: string, tasks: StateMessage['tasks'], now: number): Signal[];
+  /** A node's report of incidents it handled itself; false when invalid. */
+  edgeIncidents?(node: string, payload: Buffer, now: number): boolean;
+  /** A node's heartbeat named the edge rule set it runs (the collector sends it the current one if older). */
+  ruleSetReported?(node: string, reported: Heartbeat['rules'], now: number): void;
 }
 
 /** A node is asked for a snapshot at most this often (a gap in its state stream). */
@@ -68,7 +72,7 @@ export class ControlPlane {
   /** One message from `edgewatch/<node>/...`; invalid ones are counted and logged, never thrown. */
   handle(topic: string, payload: Buffer): void {
     const t = parseTopic(topic);
-    if (!t || t.kind === 'commands') return;
+    if (!t || t.kind === 'commands' || t.kind === 'rules') return;
     const { nodes, epochs, dispatcher } = this.deps;
     const now = this.deps.clock.now();
     const reject = () => {
@@ -84,6 +88,11 @@ export class ControlPlane {
       if (!hb || hb.node !== t.node) return reject();
       epochs.observe(hb.node, hb.epoch);
       this.deps.onSignals([nodes.heartbeat(hb, now)], now);
+      this.deps.ruleSetReported?.(hb.node, hb.rules, now);
+      return;
+    }
+    if (t.kind === 'incidents') {
+      if (!this.deps.edgeIncidents?.(t.node, payload, now)) reject();
       return;
     }
     if (t.kind === 'state') {

@@ -25,6 +25,10 @@ export interface NodeState {
   /** What the last reconnection looked like: same exporter boot (a link outage) or a new one (a restart). */
   lastReturn?: 'link_outage' | 'exporter_restart';
   offlineCause?: 'last_will' | 'lease_expired' | 'clean_shutdown';
+  /** The edge rule set the node runs, from its heartbeat (absent: edge rules off or an older exporter). */
+  ruleSet?: NonNullable<Heartbeat['rules']>;
+  /** Edge clock minus this clock, ms, measured on the node's last incident report (positive: edge ahead). */
+  clockOffsetMs?: number;
 }
 
 /** How far ahead of the last one a state message's sequence may be and still be taken. */
@@ -94,6 +98,8 @@ export class NodeRegistry {
     n.memoryForecast = n.memoryForecast === undefined ? mem : FORECAST_ALPHA * mem + (1 - FORECAST_ALPHA) * n.memoryForecast;
     n.epoch = hb.epoch;
     if (hb.linkLatencyMs !== undefined) n.linkLatencyMs = hb.linkLatencyMs;
+    if (hb.rules) n.ruleSet = hb.rules;
+    else delete n.ruleSet;
     return { kind: 'heartbeat', at: now, node: hb.node };
   }
 

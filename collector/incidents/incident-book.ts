@@ -50,7 +50,8 @@ export class IncidentBook {
   private suppressedSince = 0;
 
   constructor(private readonly deps: IncidentBookDeps) {
-    for (const i of deps.store.loadOpen()) this.open.set(i.fingerprint, i);
+    // incidents handled at the edge are the node's record, never remediated here
+    for (const i of deps.store.loadOpen()) if (i.origin !== 'edge') this.open.set(i.fingerprint, i);
     if (deps.maxNewPerMinute !== undefined) this.newIncidents = new TokenBucket(deps.maxNewPerMinute / 60, deps.maxNewPerMinute, deps.now?.() ?? 0);
   }
 

@@ -6,7 +6,7 @@ import type { ActionType } from '../../common/rules/signals.js';
 export type IncidentStatus = 'firing' | 'remediating' | 'resolved' | 'escalated';
 
 /** Outcomes of one remediation step (bounded: a metric label). */
-export const ACTION_RESULTS = ['pending', 'done', 'failed', 'rejected', 'timeout', 'dry_run', 'cooldown', 'rate_limited', 'breaker_open', 'no_target'] as const;
+export const ACTION_RESULTS = ['pending', 'done', 'failed', 'rejected', 'timeout', 'dry_run', 'cooldown', 'rate_limited', 'breaker_open', 'no_target', 'fenced'] as const;
 export type ActionResult = (typeof ACTION_RESULTS)[number];
 
 /** One remediation step taken (or withheld) for an incident: the audit trail. */
@@ -23,6 +23,26 @@ export interface IncidentAction {
   finishedAt?: number;
   /** Set when the verification window after the step ended: did the rule clear and the task come back healthy? */
   verified?: boolean;
+  /** `edge`: the node took this step on its own (times corrected to the collector's clock). */
+  origin?: 'edge';
+  /** For an edge rollback: the version it went back to. */
+  version?: string;
+}
+
+/** What an incident handled at the edge carries besides the common fields. */
+export interface EdgeRecord {
+  /** The newest revision the node reported. */
+  rev: number;
+  /** The rule fired while the node's link was down: its webhooks are marked `late="true"`. */
+  late: boolean;
+  /** Edge clock minus this clock, ms, measured on the report; every edge time shown is corrected by it. */
+  clockOffsetMs: number;
+  receivedAt: number;
+  timeline: Array<{ at: number; edgeAt: number; what: string }>;
+  /** Webhooks sent for it so far. */
+  notified: { firing?: boolean; resolved?: boolean; escalated?: boolean };
+  /** A cloud incident for the same fault whose action was under way first (it wins; this one is the record). */
+  supersededBy?: string;
 }
 
 /** What an incident carries for whoever looks at it: recent logs of the affected node/task, sample trace ids. */
@@ -65,6 +85,9 @@ export interface Incident {
   verifyUntil?: number;
   /** When a rate-limited step may be tried again. */
   retryAt?: number;
+  /** Who handled it: the collector (absent) or a node on its own, reported when its link returned. */
+  origin?: 'cloud' | 'edge';
+  edge?: EdgeRecord;
 }
 
 /** The incident identity of a rule and its key labels: 16 hex digits, like an Alertmanager fingerprint. */
@@ -95,7 +118,21 @@ export function incidentView(i: Incident) {
     escalation: i.escalation ?? null,
     ruleFiring: i.ruleFiring,
     traceId: i.traceId,
+    origin: i.origin ?? 'cloud',
     actions: i.actions.map((a) => ({ ...a, issuedAt: iso(a.issuedAt), finishedAt: iso(a.finishedAt) })),
     evidence: { ...i.evidence, windowStart: iso(i.evidence.windowStart), windowEnd: iso(i.evidence.windowEnd) },
+    ...(i.edge ? { edge: edgeView(i.edge) } : {}),
+  };
+}
+
+/** An edge incident's own part of the view: lateness, the clock correction, and the node's timeline. */
+function edgeView(e: EdgeRecord) {
+  return {
+    late: e.late,
+    rev: e.rev,
+    receivedAt: iso(e.receivedAt),
+    clock: { offsetMs: e.clockOffsetMs, corrected: true },
+    ...(e.supersededBy ? { supersededBy: e.supersededBy } : {}),
+    timeline: e.timeline.map((t) => ({ at: iso(t.at), edgeAt: iso(t.edgeAt), what: t.what })),
   };
 }

@@ -1,9 +1,11 @@
 import type { Logger } from '../../common/logger.js';
+import { fillLogSignal } from '../../common/rules/log-signal.js';
 import type { RuleEngine } from '../../common/rules/rule-engine.js';
 import type { LogSignal, RuleTransition, Signal } from '../../common/rules/signals.js';
 import type { Event } from '../events/event.js';
 import type { IncidentBook, IncidentChange } from '../incidents/incident-book.js';
 import type { Remediator } from '../remediation/remediator.js';
+import type { EdgeFence } from '../edge/edge-fence.js';
 import type { DetectionSpans } from './detection-spans.js';
 import { sequence, stage, type Stage } from './stage.js';
 
@@ -30,22 +32,9 @@ export function detectionBatch(from: { input?: string; events?: readonly Event[]
 
 const settled = (b: DetectionBatch) => !b.tick && b.transitions.length === 0 && b.changes.length === 0;
 
-/**
- * Fills `s` from an event. One signal object is reused for a whole batch: this runs for every stored
- * record, and the engine keeps nothing of the object itself (its keyer is told to forget it per signal).
- */
-function fillLogSignal(s: LogSignal, e: Event, now: number): LogSignal {
-  s.at = e.timeMs < now ? e.timeMs : now; // edge clocks can run ahead; the rules must not see the future
-  s.node = e.node;
-  s.task = e.task;
-  s.service = e.service;
-  s.level = e.level;
-  s.msg = e.msg;
-  s.status = e.status;
-  s.duration_ms = e.duration_ms;
-  s.trace_id = e.trace_id;
-  s.attrs = e.attrs;
-  return s;
+/** Fills the batch's reused signal from an event: `at` is the event's time, never the future. */
+function fromEvent(s: LogSignal, e: Event, now: number): LogSignal {
+  return fillLogSignal(s, e.timeMs < now ? e.timeMs : now, e, e); // edge clocks can run ahead; the rules must not see the future
 }
 
 /** The rule engine's one entry point: stored log events, control signals, alerts and ticks in; transitions out. */
@@ -56,7 +45,7 @@ export function evaluateRules(engine: RuleEngine, spans: DetectionSpans): Stage<
     if (batch.events.length > 0) {
       const signal: LogSignal = { kind: 'log', at: 0, level: 'info', msg: '' };
       for (const e of batch.events) {
-        const t = engine.observe(fillLogSignal(signal, e, ctx.now));
+        const t = engine.observe(fromEvent(signal, e, ctx.now));
         if (t.length > 0) out.push(...t);
       }
     }
@@ -66,6 +55,17 @@ export function evaluateRules(engine: RuleEngine, spans: DetectionSpans): Stage<
       if (t.length > 0) out.push(...t);
     }
     if (batch.tick) out.push(...engine.tick(ctx.now));
+    return batch;
+  });
+}
+
+/**
+ * One actor per fault: rules scoped `both` fired for a fault a node already handled are fenced by its
+ * claim, and held a moment first so the claim can arrive (collector/edge/edge-fence.ts).
+ */
+export function fenceEdgeClaims(fence: Pick<EdgeFence, 'filter'>): Stage<DetectionBatch> {
+  return stage('fence-edge-claims', (ctx, batch) => {
+    batch.transitions = fence.filter(batch.transitions, ctx.now);
     return batch;
   });
 }
@@ -103,11 +103,12 @@ export function remediate(remediator: Remediator, logger: Logger): Stage<Detecti
 /**
  * From any input to action, top to bottom. A log line stored by ingest, a heartbeat or task state from
  * the control channel, an Alertmanager alert, and the 1 s tick all enter here:
- *   evaluate-rules → open-incidents → remediate (commands through the dispatcher)
+ *   evaluate-rules → fence-edge-claims → open-incidents → remediate (commands through the dispatcher)
  * and the incident book announces every lifecycle change (opened, resolved, escalated) to the webhooks
  * as it happens, wherever it happens: here, after a verification window, or when a command result comes.
  * A run stops as soon as nothing is left to do (no transition, no change), which is almost every run.
  */
-export function detectionPipeline(d: { engine: RuleEngine; book: IncidentBook; remediator: Remediator; spans: DetectionSpans; logger: Logger }): Stage<DetectionBatch> {
-  return sequence(settled, evaluateRules(d.engine, d.spans), openIncidents(d.book), remediate(d.remediator, d.logger));
+export function detectionPipeline(d: { engine: RuleEngine; book: IncidentBook; remediator: Remediator; spans: DetectionSpans; logger: Logger; fence?: Pick<EdgeFence, 'filter'> }): Stage<DetectionBatch> {
+  const fence = d.fence ? [fenceEdgeClaims(d.fence)] : [];
+  return sequence(settled, evaluateRules(d.engine, d.spans), ...fence, openIncidents(d.book), remediate(d.remediator, d.logger));
 }

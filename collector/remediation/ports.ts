@@ -22,6 +22,8 @@ export interface RemediationPorts {
   forgetRule(rule: string, key: string): void;
   notify(alerts: AlertStateInput[]): void;
   randomHex(bytes: number): string;
+  /** A node's claim on this incident's fault (it handled it itself): the collector does not act then. */
+  edgeClaim?(incident: Pick<Incident, 'rule' | 'labels' | 'startedAt'>): { incidentId: string; commandIds: string[] } | undefined;
   /** A span for one remediation step, child of the incident's rule-firing span; its traceparent goes into the command. */
   stepSpan(name: string, incident: Pick<Incident, 'traceId' | 'traceparent'>): { traceparent: string; end(error?: string): void };
 }

@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../common/logger.js';
 import type { CollectorConfig } from '../config.js';
 import type { IncidentBook } from '../incidents/incident-book.js';
-import { Guardrails, type GuardrailOptions } from './guardrails.js';
+import { Guardrails, type GuardrailOptions } from '../../common/remediation/guardrails.js';
 import { Migrator } from './migrator.js';
 import type { RemediationPorts } from './ports.js';
 import { RemediationMetrics } from './remediation-metrics.js';

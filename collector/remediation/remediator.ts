@@ -2,7 +2,7 @@ import type { Logger } from '../../common/logger.js';
 import type { CommandRecord } from '../control/command-dispatcher.js';
 import type { IncidentBook, IncidentChange } from '../incidents/incident-book.js';
 import { isOpen, type ActionResult, type Incident, type IncidentAction } from '../incidents/incident.js';
-import type { Guardrails } from './guardrails.js';
+import type { Guardrails } from '../../common/remediation/guardrails.js';
 import type { Migrator } from './migrator.js';
 import { taskRunning, type RemediationPorts } from './ports.js';
 import type { RemediationMetrics } from './remediation-metrics.js';
@@ -99,6 +99,12 @@ export class Remediator {
       if ((action === 'restart' || action === 'rollback') && !task) {
         i.step++; // a node-wide incident: only migration applies
         continue;
+      }
+      const claim = this.ports.edgeClaim?.(i);
+      if (claim) {
+        // the node handled this fault itself (its claim arrived after this incident opened): one actor
+        this.record(i, { type: action, node, ...(task ? { task } : {}), ...(claim.commandIds[0] ? { commandId: claim.commandIds[0] } : {}), issuedAt: now, result: 'fenced', reason: `edge incident ${claim.incidentId} handled it on the node` }, now);
+        return;
       }
       const verdict = this.guard.check(action, node, task, now);
       if (!verdict.allow) {

@@ -8,6 +8,13 @@ import { template } from './templates.js';
 /** The escalation order a rule climbs when its action does not fix things, from its `action` on. */
 export const DEFAULT_LADDER = ['restart', 'rollback', 'migrate', 'page'] as const satisfies readonly ActionType[];
 const ACTIONS = ['restart', 'rollback', 'migrate', 'page', 'none'] as const satisfies readonly ActionType[];
+/**
+ * Where a rule runs: `cloud` in the collector only; `edge` on the nodes only (edge-first: the exporter
+ * acts at once, link or no link); `both` in the collector and on the nodes, where the exporter acts only
+ * while its link to the collector is down.
+ */
+export const RULE_SCOPES = ['cloud', 'edge', 'both'] as const;
+export type RuleScope = (typeof RULE_SCOPES)[number];
 const MINUTE = 60_000;
 
 const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name (letters, digits and "_", not starting with a digit)');
@@ -25,6 +32,7 @@ const common = {
   ladder: z.array(z.enum(DEFAULT_LADDER)).min(1).optional(),
   maxKeys: z.number().int().min(1).max(1_000_000).default(10_000),
   idle: duration.default(60 * MINUTE),
+  scope: z.enum(RULE_SCOPES).default('cloud'),
 };
 
 const consecutiveRule = z.strictObject({
@@ -108,6 +116,9 @@ const ruleSpec = z
     if (rule.kind === 'pattern') {
       if (rule.for > 0) issue('a pattern fires on a matching line, so it is never pending: remove "for" (use kind count for "N lines within a window")', 'for');
       if (rule.keepFiringFor <= 0) issue('a pattern resolves keepFiringFor after the last matching line: set it, e.g. "5m"', 'keepFiringFor');
+    }
+    if (rule.scope !== 'cloud' && (rule.kind === 'alert' || (rule.kind === 'absence' && rule.signal === 'heartbeat'))) {
+      issue(`a ${rule.kind === 'alert' ? 'Prometheus alert' : 'heartbeat'} rule sees only what reaches the collector: use scope "cloud"`, 'scope');
     }
     if ((rule.kind === 'consecutive' || rule.kind === 'count' || rule.kind === 'pattern') && isEmptyMatch(rule.match)) {
       issue('must name at least one matcher, e.g. {status: ">=500"}', 'match');

@@ -42,13 +42,27 @@ export interface ControlDeps {
   sink: RecordSink | undefined;
   baseDir: string;
   tracer: Tracer;
+  /** Told of every command outcome (edge rules yield to a cloud action under way). */
+  commandSeen?(cmd: Command | undefined, status: string): void;
+  /** The edge rule set, for the heartbeat. */
+  rules?(): { version: number; digest: string; source: 'cloud' | 'pinned' | 'none' };
+}
+
+/** The control channel's parts the rest of the exporter uses. */
+export interface ControlChannel {
+  observer: TaskObserver;
+  components: Component[];
+  /** The link's last measured round trip, ms. */
+  latencyMs(): number | undefined;
+  /** Sends a heartbeat now. */
+  heartbeat(): void;
 }
 
 /**
  * The edge end of the MQTT control channel: status with a Last Will, heartbeats, task state, and signed
  * commands executed through the supervisor. Absent `mqtt.url`, the exporter runs on its own.
  */
-export function createControlChannel(config: ExporterConfig, deps: ControlDeps): { observer: TaskObserver; components: Component[] } | undefined {
+export function createControlChannel(config: ExporterConfig, deps: ControlDeps): ControlChannel | undefined {
   const mqtt = config.mqtt;
   const bus = deps.bus;
   if (!mqtt || !bus) return undefined;
@@ -69,6 +83,7 @@ export function createControlChannel(config: ExporterConfig, deps: ControlDeps):
       load: deps.load,
       spool: deps.spool,
       epoch: () => journal.epoch,
+      ...(deps.rules ? { rules: deps.rules } : {}),
     },
     { node, bootId: deps.bootId, version: EDGEWATCH_VERSION, heartbeatMs: mqtt.heartbeatSeconds * 1000, coalesceMs: 100, labels: config.labels, taints: config.taints, maxTasks: config.capacity.tasks },
     deps.clock,
@@ -127,6 +142,7 @@ export function createControlChannel(config: ExporterConfig, deps: ControlDeps):
       ack: (ack) => void bus.publish(topics.acks(node), JSON.stringify(ack), { qos: 1 }).catch((err) => log.warn('ack publish failed', { id: ack.id, err })),
       outcome: (cmd, status, code, detail) => {
         metrics.outcome(cmd?.type, status, code);
+        deps.commandSeen?.(cmd, status);
         traceRecord(cmd, status, detail);
       },
     },
@@ -149,5 +165,5 @@ export function createControlChannel(config: ExporterConfig, deps: ControlDeps):
       journal.compact(deps.clock.now());
     },
   };
-  return { observer: reporter.observer(), components: [channel] };
+  return { observer: reporter.observer(), components: [channel], latencyMs: () => reporter.latencyMs, heartbeat: () => reporter.beat() };
 }

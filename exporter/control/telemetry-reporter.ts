@@ -12,6 +12,8 @@ export interface TelemetrySources {
   load(): { cpu: number; memoryBytes: number; memoryTotalBytes: number };
   spool(): { records: number; bytes: number };
   epoch(): number;
+  /** The edge rule set the node runs, when edge rules are on. */
+  rules?(): { version: number; digest: string; source: 'cloud' | 'pinned' | 'none' };
 }
 
 export interface TelemetryOptions {
@@ -89,6 +91,16 @@ export class TelemetryReporter {
     if (this.flushTimer) this.clock.clearTimeout(this.flushTimer);
   }
 
+  /** The last measured round trip through the broker, ms. */
+  get latencyMs(): number | undefined {
+    return this.lastLatencyMs;
+  }
+
+  /** Sends a heartbeat now (a new rule set, the link back), besides the periodic ones. */
+  beat(): void {
+    void this.heartbeat().catch((err) => this.logger.debug('heartbeat failed', { err }));
+  }
+
   /** Publishes the state of every task. */
   async snapshot(): Promise<void> {
     this.dirty.clear();
@@ -138,6 +150,8 @@ export class TelemetryReporter {
       version: this.options.version,
     };
     if (this.lastLatencyMs !== undefined) hb.linkLatencyMs = this.lastLatencyMs;
+    const rules = this.sources.rules?.();
+    if (rules) hb.rules = rules;
     const link = this.links;
     if (await this.publish(topics.heartbeat(this.options.node), hb)) {
       if (link === this.links) this.lastLatencyMs = this.clock.now() - at;

@@ -11,7 +11,7 @@ export interface Problem {
 }
 
 /** The parts that can degrade without stopping supervision (the last three are files in `state.dir`). */
-export type Part = 'spool' | 'mqtt' | 'command_journal' | 'task_history' | 'pid_file';
+export type Part = 'spool' | 'mqtt' | 'command_journal' | 'task_history' | 'pid_file' | 'edge_incidents';
 
 /** Reports a part's problem, or its recovery with `undefined`. */
 export type ProblemReporter = (problem: Problem | undefined) => void;

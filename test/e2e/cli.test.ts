@@ -51,6 +51,17 @@ describe('edgewatch CLI', () => {
     assert.match(r.stdout, /valid \(node /);
   });
 
+  it('--check validates a pinned edge rule file (rules.file)', () => {
+    writeFileSync(join(tmp.dir, 'edge-rules.yml'), 'rules:\n  - {name: streak, kind: consecutive, match: {status: ">=500"}, count: 0, scope: edge}\n');
+    const cfg = join(tmp.dir, 'pinned.yaml');
+    writeFileSync(cfg, `node: e2e\nstate: {dir: ${tmp.dir}/state}\nrules: {file: edge-rules.yml}\n`);
+    const r = runCli(['exporter', '--config', cfg, '--check']);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, /rules\.file: .*edge-rules\.yml: rules\[0\] \(streak\)\.count: /);
+    writeFileSync(cfg, `node: e2e\nstate: {dir: ${tmp.dir}/state}\nrules: {file: ${join(repoRoot, 'examples', 'edge-rules.yml')}}\n`);
+    assert.equal(runCli(['exporter', '--config', cfg, '--check']).code, 0);
+  });
+
   it('runs the exporter, serves /metrics, and stops its tasks on SIGTERM (no orphans)', async () => {
     const port = await freePort();
     const pidFile = join(tmp.dir, 'task.pid');

@@ -8,7 +8,7 @@ import { IncidentStore } from '../../collector/incidents/incident-store.js';
 import type { AlertStateInput } from '../../collector/notify/alert-state.js';
 import { openIncidents, remediate, detectionBatch } from '../../collector/pipeline/detection-pipeline.js';
 import { sequence } from '../../collector/pipeline/stage.js';
-import type { GuardrailOptions } from '../../collector/remediation/guardrails.js';
+import type { GuardrailOptions } from '../../common/remediation/guardrails.js';
 import type { RemediationPorts } from '../../collector/remediation/ports.js';
 import { createRemediation } from '../../collector/remediation/remediation.js';
 import type { RuleTransition } from '../../common/rules/signals.js';

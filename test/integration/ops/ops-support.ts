@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { Conditions } from '../../../exporter/health/conditions.js';
 import { AgentMetrics } from '../../../exporter/metrics/agent-metrics.js';
 import { TaskMetrics } from '../../../exporter/metrics/task-metrics.js';
+import { EdgeMetrics } from '../../../exporter/edge/edge-metrics.js';
 import { repoRoot } from '../../support/paths.js';
 
 /** Absolute path of a file in the repository. */
@@ -75,6 +76,10 @@ export const COLLECTOR_METRICS = [
   'edgewatch_collector_ingested_records_total',
   'edgewatch_collector_rejected_total',
   'edgewatch_collector_webhook_deliveries_total',
+  'edgewatch_collector_edge_rule_set_version',
+  'edgewatch_collector_node_rule_set_version',
+  'edgewatch_collector_edge_incidents_total',
+  'edgewatch_collector_edge_fenced_total',
 ];
 
 /** Series Prometheus itself produces. */
@@ -94,7 +99,7 @@ export function recordingRuleNames(): string[] {
 
 /** Every metric name a query may use: the exporter's (from its code and the contract), the collector's, Prometheus's and the recording rules. */
 export function knownMetricNames(): Set<string> {
-  return new Set([...TaskMetrics.names, ...AgentMetrics.names, ...Conditions.names, ...EXPORTER_AGENT_METRICS, ...COLLECTOR_METRICS, ...PROMETHEUS_METRICS, ...recordingRuleNames()]);
+  return new Set([...TaskMetrics.names, ...AgentMetrics.names, ...Conditions.names, ...EdgeMetrics.names, ...EXPORTER_AGENT_METRICS, ...COLLECTOR_METRICS, ...PROMETHEUS_METRICS, ...recordingRuleNames()]);
 }
 
 /** Whether `name` is known, directly or as the _sum/_count/_bucket series of a known metric. */

@@ -184,7 +184,7 @@ tasks:
       },
       { timeoutMs: 20_000 },
     );
-    assert.deepEqual(groups.map((g) => g.name).sort(), ['edgewatch.fleet', 'edgewatch.recording', 'edgewatch.tasks']);
+    assert.deepEqual(groups.map((g) => g.name).sort(), ['edgewatch.edge', 'edgewatch.fleet', 'edgewatch.recording', 'edgewatch.tasks']);
     for (const g of groups) for (const r of g.rules) assert.equal(r.health, 'ok', `${g.name}/${r.name}: ${r.lastError}`);
 
     type Alert = { labels: Record<string, string>; state: string };

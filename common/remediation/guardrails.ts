@@ -1,7 +1,7 @@
-import { TokenBucket } from '../../common/token-bucket.js';
-import type { ActionType } from '../../common/rules/signals.js';
+import { TokenBucket } from '../token-bucket.js';
+import type { ActionType } from '../rules/signals.js';
 
-/** Limits on automatic remediation (`remediation.*` in the collector config). */
+/** Limits on automatic remediation (`remediation.*` in the collector config, `rules.*` in the exporter's). */
 export interface GuardrailOptions {
   /** Record "would have restarted" instead of acting. */
   dryRun: boolean;
