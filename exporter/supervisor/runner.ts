@@ -107,7 +107,6 @@ export abstract class Runner {
     if (reason) {
       this.restarts++;
       this.lastRestartReason = reason;
-      this.deps.observer.restarted?.(spec.name, reason);
     }
     this.exec = new Execution(spec, this.deps.envFor(spec), this.deps, {
       lines,
@@ -121,6 +120,9 @@ export abstract class Runner {
     this.setState('running');
     this.deps.observer.started?.(spec.name, spec.version, this.exec.pid);
     this.log.info('task started', { version: spec.version, pid: this.exec.pid });
+    // last: an observer that acts on a restart (a rollback during a crash loop) finds the new process
+    // running, so stopping or replacing it cannot leave a second one beside it
+    if (reason) this.deps.observer.restarted?.(spec.name, reason);
   }
 
   /** Terminates the current process (if any) and resolves when it has exited. */

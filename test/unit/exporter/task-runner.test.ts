@@ -21,6 +21,24 @@ describe('TaskRunner on a fake clock', () => {
     assert.deepEqual(h.observer.of('restartScheduled').map((e) => e.args[0]), Array(8).fill('Error'));
   });
 
+  it('reports a restart once the new process runs, so an observer acting on it finds that process', () => {
+    const h = harness();
+    const seen: Array<{ state: string; pid: number | undefined; processes: number }> = [];
+    let sup: ReturnType<typeof h.supervisor> | undefined;
+    const record = h.deps.observer.restarted;
+    h.deps.observer.restarted = (task, reason) => {
+      const s = sup!.status(task);
+      seen.push({ state: s.state, pid: s.pid, processes: h.launcher.processes.length });
+      record?.(task, reason);
+    };
+    sup = h.supervisor([spec({ name: 'web' })]);
+    sup.start();
+    h.clock.advance(1_000);
+    h.launcher.last.exit({ code: 1, signal: null });
+    h.clock.advance(10_000);
+    assert.deepEqual(seen, [{ state: 'running', pid: h.launcher.last.pid, processes: 2 }]);
+  });
+
   it('forgets the backoff after 10 minutes of running', () => {
     const h = harness();
     h.supervisor([spec({})]).start();
