@@ -94,7 +94,7 @@ export class NodeRegistry {
     n.memoryForecast = n.memoryForecast === undefined ? mem : FORECAST_ALPHA * mem + (1 - FORECAST_ALPHA) * n.memoryForecast;
     n.epoch = hb.epoch;
     if (hb.linkLatencyMs !== undefined) n.linkLatencyMs = hb.linkLatencyMs;
-    return { kind: 'heartbeat', at: now, node: hb.node };
+    return { kind: 'heartbeat', at: now, node: hb.node, load: hb.load };
   }
 
   state(msg: StateMessage, now: number): StateResult {
