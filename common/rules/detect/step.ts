@@ -19,7 +19,8 @@ export class StepAggregator {
   private hits = 0;
   /** Empty steps closed in a row. */
   private empty = 0;
-  private readonly values: number[] = [];
+  /** The step's samples, for a quantile (grown by doubling, reused from step to step). */
+  private values = new Float64Array(0);
   private readonly quantile: number | undefined;
 
   constructor(
@@ -36,7 +37,10 @@ export class StepAggregator {
     this.sum += x;
     if (x > this.max) this.max = x;
     if (hit) this.hits++;
-    if (this.quantile !== undefined) this.values.push(x);
+    if (this.quantile !== undefined) {
+      if (this.count > this.values.length) this.grow();
+      this.values[this.count - 1] = x;
+    }
   }
 
   /** Whether the open step ended by `now`. */
@@ -73,7 +77,7 @@ export class StepAggregator {
       case 'mean':
         return this.sum / this.count;
       default:
-        return quantileOf(this.values, this.quantile!);
+        return quantileOf(this.values.subarray(0, this.count), this.quantile!);
     }
   }
 
@@ -82,12 +86,17 @@ export class StepAggregator {
     this.sum = 0;
     this.max = Number.NEGATIVE_INFINITY;
     this.hits = 0;
-    this.values.length = 0;
+  }
+
+  private grow(): void {
+    const bigger = new Float64Array(Math.max(16, this.values.length * 2));
+    bigger.set(this.values);
+    this.values = bigger;
   }
 }
 
-/** The q-quantile of values (nearest rank), sorting them in place. */
-export function quantileOf(values: number[], q: number): number {
-  values.sort((a, b) => a - b);
+/** The q-quantile of values (nearest rank), sorting them in place (numerically: a typed array). */
+export function quantileOf(values: Float64Array, q: number): number {
+  values.sort();
   return values[Math.min(values.length - 1, Math.max(0, Math.ceil(q * values.length) - 1))]!;
 }

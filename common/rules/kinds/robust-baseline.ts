@@ -33,6 +33,9 @@ const HEARTBEAT_READERS: Record<string, (s: HeartbeatSignal) => number | undefin
   cpu: (s) => s.load?.cpu,
 };
 
+/** How often a rule without steps walks its keys (to forget idle ones) when none is pending or firing. */
+const SWEEP_MS = 60_000;
+
 /** How evidence names a field: "p99 latency 412 ms". */
 const FIELD_NAMES: Record<string, string> = { duration_ms: 'latency', memory_bytes: 'memory', memory_ratio: 'memory', cpu: 'cpu' };
 
@@ -50,6 +53,8 @@ export class RobustBaselineRule extends RuleEvaluator<RobustState> {
   private readonly readLog: (e: LogSignal) => number | undefined;
   private readonly readBeat: ((s: HeartbeatSignal) => number | undefined) | undefined;
   private readonly stat: Stat;
+  /** Whether the stat counts events (rate, ratio) rather than reading a field. */
+  private readonly counts: boolean;
   private readonly what: string;
   private readonly unit: string;
   /** The verdict on the latest judged sample of any key (what `backtest` reports per row). */
@@ -67,6 +72,7 @@ export class RobustBaselineRule extends RuleEvaluator<RobustState> {
     this.readLog = fieldReader(rule.signal === 'log' ? field : 'duration_ms');
     this.readBeat = rule.signal === 'heartbeat' ? HEARTBEAT_READERS[field] : undefined;
     this.stat = rule.stat ?? (rule.step > 0 ? 'mean' : 'value');
+    this.counts = this.stat === 'rate' || this.stat === 'ratio';
     // A rule that names no field reads what it is given (a backtest's values): evidence says "value".
     const named = rule.field === undefined ? 'value' : (FIELD_NAMES[field] ?? field);
     this.what = this.stat === 'rate' ? 'rate' : this.stat === 'ratio' ? 'ratio' : this.stat === 'value' ? named : `${this.stat} ${named}`;
@@ -78,7 +84,7 @@ export class RobustBaselineRule extends RuleEvaluator<RobustState> {
     let hit = false;
     if (signal.kind === 'log') {
       if (this.match !== undefined && !this.match.log(signal)) return;
-      x = this.stat === 'rate' || this.stat === 'ratio' ? 0 : this.readLog(signal);
+      x = this.counts ? 0 : this.readLog(signal);
       if (this.numerator !== undefined) hit = this.numerator.log(signal);
     } else if (signal.kind === 'heartbeat') {
       x = this.readBeat?.(signal);
@@ -90,26 +96,42 @@ export class RobustBaselineRule extends RuleEvaluator<RobustState> {
     if (x === undefined || !Number.isFinite(x)) return;
     const s = this.stateFor(signal, out);
     if (s === undefined) return;
-    if (s.step === undefined) return this.judge(s, signal.at, x, out);
-    this.closeSteps(s, signal.at, out);
-    s.step.add(signal.at, x, hit);
+    const step = s.step;
+    if (step === undefined) return this.judge(s, signal.at, x, out);
+    if (step.due(signal.at)) this.closeSteps(s, signal.at, out);
+    step.add(signal.at, x, hit);
   }
 
   /** Where transitions raised while ticking go (refresh has no `out` of its own). */
   private tickOut: RuleTransition[] | undefined;
+  /** The next tick that must visit every key: when the open steps end (they end together, epoch-aligned). */
+  private nextSweep = Number.NEGATIVE_INFINITY;
+  /** Whether some key is pending or firing, so `for` and `keepFiringFor` need every tick. */
+  private unsettled = false;
+  private unsettledSeen = false;
 
+  /**
+   * Between step ends, with every key inactive, a tick has nothing to do for this rule but forget idle
+   * keys, which can wait for the next sweep; so most ticks skip the walk over the keys.
+   */
   override tick(now: number, out: RuleTransition[]): void {
+    if (now < this.nextSweep && !this.unsettled) return;
+    const every = this.rule.step > 0 ? this.rule.step : Math.min(SWEEP_MS, this.rule.idle);
+    this.nextSweep = now - (now % every) + every;
     this.tickOut = out;
+    this.unsettledSeen = false;
     try {
       super.tick(now, out);
     } finally {
       this.tickOut = undefined;
+      this.unsettled = this.unsettledSeen;
     }
   }
 
   /** Time passing closes steps: a key that went silent is judged on its empty steps (a rate of 0). */
   protected override refresh(s: RobustState, now: number): boolean {
     if (s.step !== undefined && this.tickOut !== undefined) this.closeSteps(s, now, this.tickOut);
+    if (s.active || s.phase !== INACTIVE) this.unsettledSeen = true;
     return s.active;
   }
 
@@ -140,6 +162,7 @@ export class RobustBaselineRule extends RuleEvaluator<RobustState> {
     const wasFiring = s.phase === FIRING;
     this.evaluate(s, active, at, out);
     if (!wasFiring && s.phase === FIRING) s.sinceOnset = 0;
+    if (s.phase !== INACTIVE) this.unsettled = this.unsettledSeen = true;
   }
 
   protected override baseAnnotations(s: RobustState): Record<string, string> {
