@@ -6,21 +6,29 @@ const QUANTILE: Partial<Record<Stat, number>> = { p50: 0.5, p90: 0.9, p99: 0.99 
 const MAX_EMPTY_STEPS = 1440;
 
 /**
- * Reduces the samples of one key to one value per `stepMs` (aligned to the epoch): their mean, max, a
- * quantile, their rate (per second) or the share of them that were hits (`ratio`). A step with no sample
- * yields a rate of 0 (silence is what a collapse looks like) and nothing for the other stats.
+ * One key's open step. The fields live on the key's own state object (a rule reads every event of every
+ * key: one object per key touched per event, not two), so this is an interface and {@link Steps} the code.
  */
-export class StepAggregator {
+export interface StepFields {
   /** Start of the open step (epoch ms), NaN before the first sample. */
-  start = Number.NaN;
-  private count = 0;
-  private sum = 0;
-  private max = Number.NEGATIVE_INFINITY;
-  private hits = 0;
+  stepStart: number;
+  stepCount: number;
+  stepSum: number;
+  stepMax: number;
+  stepHits: number;
   /** Empty steps closed in a row. */
-  private empty = 0;
+  stepEmpty: number;
   /** The step's samples, for a quantile (grown by doubling, reused from step to step). */
-  private values = new Float64Array(0);
+  stepValues: Float64Array;
+}
+
+/**
+ * Reduces the samples of one key to one value per `stepMs` (aligned to the epoch, so every key's steps
+ * end together): their mean, max, a quantile, their rate (per second) or the share of them that were hits
+ * (`ratio`). A step with no sample yields a rate of 0 (silence is what a collapse looks like) and nothing
+ * for the other stats.
+ */
+export class Steps {
   private readonly quantile: number | undefined;
 
   constructor(
@@ -31,68 +39,64 @@ export class StepAggregator {
   }
 
   /** Adds a sample to the open step (close the steps {@link due} first, so it lands in the right one). */
-  add(at: number, x: number, hit: boolean): void {
-    if (Number.isNaN(this.start)) this.start = at - (at % this.stepMs);
-    this.count++;
-    this.sum += x;
-    if (x > this.max) this.max = x;
-    if (hit) this.hits++;
+  add(st: StepFields, at: number, x: number, hit: boolean): void {
+    if (Number.isNaN(st.stepStart)) st.stepStart = at - (at % this.stepMs);
+    const n = ++st.stepCount;
+    st.stepSum += x;
+    if (x > st.stepMax) st.stepMax = x;
+    if (hit) st.stepHits++;
     if (this.quantile !== undefined) {
-      if (this.count > this.values.length) this.grow();
-      this.values[this.count - 1] = x;
+      if (n > st.stepValues.length) grow(st);
+      st.stepValues[n - 1] = x;
     }
   }
 
   /** Whether the open step ended by `now`. */
-  due(now: number): boolean {
-    return now >= this.start + this.stepMs;
+  due(st: StepFields, now: number): boolean {
+    return now >= st.stepStart + this.stepMs;
   }
 
   /**
    * Closes the open step and returns its value, NaN when it has none (an empty step of a stat other than
    * rate, or a gap past {@link MAX_EMPTY_STEPS}, which jumps to the step of `now`). Call while {@link due}.
    */
-  close(now: number): number {
-    const end = this.start + this.stepMs;
-    let value = this.reduce();
-    this.empty = this.count > 0 ? 0 : this.empty + 1;
-    this.reset();
-    this.start = end;
-    if (this.empty > MAX_EMPTY_STEPS) {
+  close(st: StepFields, now: number): number {
+    const end = st.stepStart + this.stepMs;
+    let value = this.reduce(st);
+    st.stepEmpty = st.stepCount > 0 ? 0 : st.stepEmpty + 1;
+    st.stepCount = 0;
+    st.stepSum = 0;
+    st.stepMax = Number.NEGATIVE_INFINITY;
+    st.stepHits = 0;
+    st.stepStart = end;
+    if (st.stepEmpty > MAX_EMPTY_STEPS) {
       value = Number.NaN;
-      this.start = now - (now % this.stepMs);
+      st.stepStart = now - (now % this.stepMs);
     }
     return value;
   }
 
-  private reduce(): number {
-    if (this.stat === 'rate') return this.count / (this.stepMs / 1000);
-    if (this.count === 0) return Number.NaN;
+  private reduce(st: StepFields): number {
+    if (this.stat === 'rate') return st.stepCount / (this.stepMs / 1000);
+    if (st.stepCount === 0) return Number.NaN;
     switch (this.stat) {
       case 'max':
-        return this.max;
+        return st.stepMax;
       case 'ratio':
-        return this.hits / this.count;
+        return st.stepHits / st.stepCount;
       case 'value':
       case 'mean':
-        return this.sum / this.count;
+        return st.stepSum / st.stepCount;
       default:
-        return quantileOf(this.values.subarray(0, this.count), this.quantile!);
+        return quantileOf(st.stepValues.subarray(0, st.stepCount), this.quantile!);
     }
   }
+}
 
-  private reset(): void {
-    this.count = 0;
-    this.sum = 0;
-    this.max = Number.NEGATIVE_INFINITY;
-    this.hits = 0;
-  }
-
-  private grow(): void {
-    const bigger = new Float64Array(Math.max(16, this.values.length * 2));
-    bigger.set(this.values);
-    this.values = bigger;
-  }
+function grow(st: StepFields): void {
+  const bigger = new Float64Array(Math.max(16, st.stepValues.length * 2));
+  bigger.set(st.stepValues);
+  st.stepValues = bigger;
 }
 
 /** The q-quantile of values (nearest rank), sorting them in place (numerically: a typed array). */

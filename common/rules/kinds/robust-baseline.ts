@@ -1,7 +1,7 @@
 import { AlertState, FIRING, INACTIVE } from '../alert-state.js';
 import { Detector, type DetectorStep } from '../detect/detector.js';
 import { evidence, formatScore } from '../detect/evidence.js';
-import { type Stat, StepAggregator } from '../detect/step.js';
+import { type Stat, type StepFields, Steps } from '../detect/step.js';
 import type { Keyer } from '../keyer.js';
 import { fieldReader, LogMatcher } from '../matchers.js';
 import type { RuleOf } from '../rule-schema.js';
@@ -10,9 +10,16 @@ import type { HeartbeatSignal, LogSignal, RuleTransition, Signal } from '../sign
 
 type Rule = RuleOf<'robust-baseline'>;
 
-class RobustState extends AlertState {
+class RobustState extends AlertState implements StepFields {
   /** Judged samples since the last onset: a new episode waits `refractory` of them. */
   sinceOnset = Number.POSITIVE_INFINITY;
+  stepStart = Number.NaN;
+  stepCount = 0;
+  stepSum = 0;
+  stepMax = Number.NEGATIVE_INFINITY;
+  stepHits = 0;
+  stepEmpty = 0;
+  stepValues = NO_VALUES;
   /** The judged sample that last made the condition true, and the detector's verdict on it. */
   readonly anomaly = { at: 0, x: Number.NaN, expected: Number.NaN, spread: Number.NaN, score: 0, bucket: -1 };
 
@@ -21,11 +28,12 @@ class RobustState extends AlertState {
     labels: Record<string, string>,
     now: number,
     readonly detector: Detector,
-    readonly step: StepAggregator | undefined,
   ) {
     super(key, labels, now);
   }
 }
+
+const NO_VALUES = new Float64Array(0);
 
 const HEARTBEAT_READERS: Record<string, (s: HeartbeatSignal) => number | undefined> = {
   memory_bytes: (s) => s.load?.memoryBytes,
@@ -53,6 +61,8 @@ export class RobustBaselineRule extends RuleEvaluator<RobustState> {
   private readonly readLog: (e: LogSignal) => number | undefined;
   private readonly readBeat: ((s: HeartbeatSignal) => number | undefined) | undefined;
   private readonly stat: Stat;
+  /** The step arithmetic, when the rule has a step (the open step's fields are on each key's state). */
+  private readonly steps: Steps | undefined;
   /** Whether the stat counts events (rate, ratio) rather than reading a field. */
   private readonly counts: boolean;
   private readonly what: string;
@@ -73,6 +83,7 @@ export class RobustBaselineRule extends RuleEvaluator<RobustState> {
     this.readBeat = rule.signal === 'heartbeat' ? HEARTBEAT_READERS[field] : undefined;
     this.stat = rule.stat ?? (rule.step > 0 ? 'mean' : 'value');
     this.counts = this.stat === 'rate' || this.stat === 'ratio';
+    this.steps = rule.step > 0 ? new Steps(rule.step, this.stat) : undefined;
     // A rule that names no field reads what it is given (a backtest's values): evidence says "value".
     const named = rule.field === undefined ? 'value' : (FIELD_NAMES[field] ?? field);
     this.what = this.stat === 'rate' ? 'rate' : this.stat === 'ratio' ? 'ratio' : this.stat === 'value' ? named : `${this.stat} ${named}`;
@@ -96,10 +107,10 @@ export class RobustBaselineRule extends RuleEvaluator<RobustState> {
     if (x === undefined || !Number.isFinite(x)) return;
     const s = this.stateFor(signal, out);
     if (s === undefined) return;
-    const step = s.step;
-    if (step === undefined) return this.judge(s, signal.at, x, out);
-    if (step.due(signal.at)) this.closeSteps(s, signal.at, out);
-    step.add(signal.at, x, hit);
+    const steps = this.steps;
+    if (steps === undefined) return this.judge(s, signal.at, x, out);
+    if (steps.due(s, signal.at)) this.closeSteps(s, signal.at, out);
+    steps.add(s, signal.at, x, hit);
   }
 
   /** Where transitions raised while ticking go (refresh has no `out` of its own). */
@@ -130,16 +141,16 @@ export class RobustBaselineRule extends RuleEvaluator<RobustState> {
 
   /** Time passing closes steps: a key that went silent is judged on its empty steps (a rate of 0). */
   protected override refresh(s: RobustState, now: number): boolean {
-    if (s.step !== undefined && this.tickOut !== undefined) this.closeSteps(s, now, this.tickOut);
+    if (this.steps !== undefined && this.tickOut !== undefined) this.closeSteps(s, now, this.tickOut);
     if (s.active || s.phase !== INACTIVE) this.unsettledSeen = true;
     return s.active;
   }
 
   private closeSteps(s: RobustState, now: number, out: RuleTransition[]): void {
-    const step = s.step!;
-    while (step.due(now)) {
-      const end = step.start + step.stepMs;
-      const value = step.close(now);
+    const steps = this.steps!;
+    while (steps.due(s, now)) {
+      const end = s.stepStart + steps.stepMs;
+      const value = steps.close(s, now);
       if (!Number.isNaN(value)) this.judge(s, end, value, out);
     }
   }
@@ -182,7 +193,7 @@ export class RobustBaselineRule extends RuleEvaluator<RobustState> {
       minScore: r.minScore,
       minSpread: r.minSpread,
     });
-    return new RobustState(key, labels, signal.at, detector, r.step > 0 ? new StepAggregator(r.step, this.stat) : undefined);
+    return new RobustState(key, labels, signal.at, detector);
   }
 }
 
