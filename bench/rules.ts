@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { RuleEngine } from '../common/rules/rule-engine.js';
 import { loadRulesFile } from '../common/rules/rule-file.js';
 import type { LogSignal, Signal } from '../common/rules/signals.js';
+import { bestOf } from './support/timing.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const T0 = Date.UTC(2026, 0, 1);
@@ -90,17 +91,6 @@ function countPerKey(stream: Signal[]): number {
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return counts.size;
-}
-
-/** Best time of `passes` runs of `fn`, in ms. */
-function bestOf(passes: number, fn: () => unknown): number {
-  let best = Infinity;
-  for (let p = 0; p < passes; p++) {
-    const t0 = performance.now();
-    fn();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best;
 }
 
 /** One pass of the stream through a fresh engine, ticking once per simulated second. */

@@ -37,6 +37,15 @@ export function explainRule(rule: Rule | undefined, value: number | undefined): 
       return rule.method === 'ratio'
         ? out(`${rule.field} was ${v ?? '?'}× its own baseline (EWMA of ${rule.baselineSamples} samples against the last ${rule.currentSamples})${forText}.`, `expected below ${num(rule.threshold)}× (values under ${num(rule.minValue)} ignored)`)
         : out(`${rule.field} was ${v ?? '?'} standard deviations from its baseline${forText}.`, `expected within ±${num(rule.threshold)} σ`);
+    case 'robust-baseline': {
+      const what = rule.step > 0 ? `the ${rule.stat ?? 'mean'} of ${rule.field ?? 'the value'} per ${durationText(rule.step)}` : (rule.field ?? 'the value');
+      const season = rule.season === 'none' ? '' : `, by hour of the ${rule.season === '1d' ? 'day' : 'week'}`;
+      const way = rule.direction === 'both' ? 'up or down' : rule.direction;
+      return out(
+        `${what} was ${v ?? '?'}: unusual against its own robust baseline${season}${forText} (the alert's evidence gives the expected band).`,
+        `fires ${way} past 3 spreads, when rarer than ${num((1 - rule.minScore) * 100)}% of its own deviations`,
+      );
+    }
     case 'count':
       return out(`${v ?? '?'} lines matched ${matchText(rule.match)} within ${durationText(rule.window)}.`, `fires at ${rule.count} per ${durationText(rule.window)}`);
     case 'absence':

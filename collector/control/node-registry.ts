@@ -100,7 +100,7 @@ export class NodeRegistry {
     if (hb.linkLatencyMs !== undefined) n.linkLatencyMs = hb.linkLatencyMs;
     if (hb.rules) n.ruleSet = hb.rules;
     else delete n.ruleSet;
-    return { kind: 'heartbeat', at: now, node: hb.node };
+    return { kind: 'heartbeat', at: now, node: hb.node, load: hb.load };
   }
 
   state(msg: StateMessage, now: number): StateResult {

@@ -27,6 +27,8 @@ export class AlertState {
   value = Number.NaN;
   /** Trace ids of the most recent events that moved the condition (evidence), oldest first. */
   traceIds: string[] | undefined = undefined;
+  /** Set when the rule's table drops the key: a slot still holding this state must look again. */
+  dropped = false;
   /** The transition key (`rule{node="a",task="b"}`), built on the first transition. */
   id: string | undefined = undefined;
 

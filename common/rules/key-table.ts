@@ -26,6 +26,9 @@ export class KeyTable<S extends AlertState> {
   }
 
   delete(key: string): void {
+    const s = this.states.get(key);
+    if (s === undefined) return;
+    s.dropped = true;
     this.states.delete(key);
   }
 
@@ -56,6 +59,7 @@ export class KeyTable<S extends AlertState> {
   }
 
   private drop(s: S): S {
+    s.dropped = true;
     this.states.delete(s.key);
     this.evicted++;
     return s;

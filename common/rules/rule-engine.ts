@@ -4,6 +4,7 @@ import { AlertMirrorRule } from './kinds/alert-mirror.js';
 import { BaselineRule } from './kinds/baseline.js';
 import { ConsecutiveRule } from './kinds/consecutive.js';
 import { PatternRule } from './kinds/pattern.js';
+import { RobustBaselineRule } from './kinds/robust-baseline.js';
 import { CountRule, CrashloopRule } from './kinds/window-count.js';
 import type { RuleEvaluator, RuleStats, SignalKind } from './rule-evaluator.js';
 import type { Rule } from './rule-schema.js';
@@ -27,10 +28,12 @@ export interface RuleEngineStats {
 
 const NONE = Object.freeze([]) as unknown as RuleTransition[];
 
-function createEvaluator(rule: Rule, keyer: Keyer): RuleEvaluator {
+/** The evaluator of one rule's kind (the engine's, and `backtest`'s, which drives one directly). */
+export function createEvaluator(rule: Rule, keyer: Keyer): RuleEvaluator {
   switch (rule.kind) {
     case 'consecutive': return new ConsecutiveRule(rule, keyer);
     case 'baseline': return new BaselineRule(rule, keyer);
+    case 'robust-baseline': return new RobustBaselineRule(rule, keyer);
     case 'count': return new CountRule(rule, keyer);
     case 'crashloop': return new CrashloopRule(rule, keyer);
     case 'absence': return new AbsenceRule(rule, keyer);

@@ -43,6 +43,10 @@ export abstract class RuleEvaluator<S extends AlertState = AlertState> {
   private readonly staticLabels: Record<string, string>;
   private readonly annotations: Array<[string, (d: TemplateData) => string]>;
   private firing = 0;
+  /** This rule's index in its keyer's slots. */
+  private readonly slotIndex: number;
+  /** Whether the rule keys by its keyer alone (a kind with its own keyOf looks states up in its table). */
+  private readonly slotted: boolean;
 
   constructor(
     rule: Rule,
@@ -59,6 +63,8 @@ export abstract class RuleEvaluator<S extends AlertState = AlertState> {
     this.ladder = rule.ladder;
     this.staticLabels = rule.labels;
     this.annotations = Object.entries(rule.annotations).map(([k, text]) => [k, compileTemplate(text)]);
+    this.slotIndex = keyer.register();
+    this.slotted = this.keyOf === RuleEvaluator.prototype.keyOf;
   }
 
   /** Feeds one signal of a kind listed in {@link signals}; transitions are pushed to `out`. */
@@ -116,15 +122,28 @@ export abstract class RuleEvaluator<S extends AlertState = AlertState> {
 
   /** The state of the signal's key, created (evicting another when full) if new; undefined when keyless. */
   protected stateFor(signal: Signal, out: RuleTransition[]): S | undefined {
-    const key = this.keyOf(signal);
-    if (key === undefined) return undefined;
+    let s: S | undefined;
+    if (this.slotted) {
+      const slot = this.keyer.slot(signal);
+      if (slot === undefined) return undefined;
+      s = slot.states[this.slotIndex] as S | undefined;
+      if (s === undefined || s.dropped) slot.states[this.slotIndex] = s = this.lookup(slot.key, signal, out);
+    } else {
+      const key = this.keyOf(signal);
+      if (key === undefined) return undefined;
+      s = this.lookup(key, signal, out);
+    }
+    s.seen(signal.at);
+    return s;
+  }
+
+  private lookup(key: string, signal: Signal, out: RuleTransition[]): S {
     let s = this.table.get(key);
     if (s === undefined) {
       s = this.create(key, { ...this.staticLabels, ...this.keyLabels(signal) }, signal);
       const victim = this.table.add(s);
       if (victim) this.dropped(victim, signal.at, 'evicted', out);
     }
-    s.seen(signal.at);
     return s;
   }
 

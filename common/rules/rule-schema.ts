@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ORDERED_RESTART_REASONS, RESTART_REASONS } from '../../protocol/task-states.js';
 import { duration } from './durations.js';
+import { STATS, checkRobustBaseline } from './detect/rule-keys.js';
 import { alertMatch, logMatch, valueField } from './match-schema.js';
 import type { ActionType } from './signals.js';
 import { template } from './templates.js';
@@ -58,6 +59,27 @@ const baselineRule = z.strictObject({
   minValue: z.number().min(0).default(0),
 });
 
+const robustBaselineRule = z.strictObject({
+  ...common,
+  kind: z.literal('robust-baseline'),
+  by: eventLabels.optional(),
+  signal: z.enum(['log', 'heartbeat']).default('log'),
+  match: logMatch.optional(),
+  field: z.string().optional(),
+  step: duration.default(0),
+  stat: z.enum(STATS).optional(),
+  numerator: logMatch.optional(),
+  direction: z.enum(['up', 'down', 'both']).default('both'),
+  season: z.enum(['none', '1d', '1w']).default('none'),
+  warmup: z.number().int().min(1).max(1_000_000).default(100),
+  baselineSamples: z.number().int().min(2).max(1_000_000).default(200),
+  absorbAfter: z.number().int().min(0).max(100_000).default(30),
+  refractory: z.number().int().min(0).max(1_000_000).default(100),
+  minScore: z.number().gt(0).lt(1).default(0.998),
+  minSpread: z.number().min(0).default(0),
+  unit: z.string().max(16).optional(),
+});
+
 const countRule = z.strictObject({ ...common, kind: z.literal('count'), by: eventLabels.optional(), match: logMatch, count, window: duration });
 
 const absenceRule = z.strictObject({
@@ -87,17 +109,17 @@ const patternRule = z.strictObject({
 
 const alertRule = z.strictObject({ ...common, kind: z.literal('alert'), by: z.array(labelName).optional(), match: alertMatch });
 
-const KINDS = ['consecutive', 'baseline', 'count', 'absence', 'crashloop', 'pattern', 'alert'] as const;
+const KINDS = ['consecutive', 'baseline', 'robust-baseline', 'count', 'absence', 'crashloop', 'pattern', 'alert'] as const;
 
 /** `by:` when the rule does not say: a heartbeat has only a node, an alert is its own key (fingerprint). */
 function defaultBy(spec: { kind: string; signal?: string }): string[] {
   if (spec.kind === 'alert') return [];
-  if (spec.kind === 'absence' && spec.signal === 'heartbeat') return ['node'];
+  if ((spec.kind === 'absence' || spec.kind === 'robust-baseline') && spec.signal === 'heartbeat') return ['node'];
   return ['node', 'task'];
 }
 
 const ruleSpec = z
-  .discriminatedUnion('kind', [consecutiveRule, baselineRule, countRule, absenceRule, crashloopRule, patternRule, alertRule], {
+  .discriminatedUnion('kind', [consecutiveRule, baselineRule, robustBaselineRule, countRule, absenceRule, crashloopRule, patternRule, alertRule], {
     error: () => `must be one of ${KINDS.map((k) => JSON.stringify(k)).join(' | ')}`,
   })
   .superRefine((rule, ctx) => {
@@ -110,6 +132,7 @@ const ruleSpec = z
     if (rule.kind === 'baseline' && rule.method === 'ratio' && rule.threshold <= 1) {
       issue('a ratio threshold must be > 1 (4 means the current value is 4 times its baseline: up 300%)', 'threshold');
     }
+    if (rule.kind === 'robust-baseline') checkRobustBaseline(rule, issue);
     if ((rule.kind === 'count' || rule.kind === 'crashloop') && rule.window <= 0) issue('must be longer than 0s', 'window');
     if (rule.kind === 'absence' && rule.lease <= 0) issue('must be longer than 0s', 'lease');
     if (rule.kind === 'absence' && rule.idle <= rule.lease) issue(`must be longer than the lease, or keys are forgotten before they can fire`, 'idle');

@@ -21,6 +21,8 @@ export interface HeartbeatSignal {
   kind: 'heartbeat';
   at: number;
   node: string;
+  /** The node's load as the heartbeat reported it (for rules that watch memory or CPU). */
+  load?: { cpu: number; memoryBytes: number; memoryTotalBytes: number };
 }
 
 /** A task's reported state (control channel state stream). */

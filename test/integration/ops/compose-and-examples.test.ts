@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { loadCollectorConfigFile } from '../../../collector/config.js';
 import { startCollector } from '../../../collector/main.js';
 import { silentLogger } from '../../../common/logger.js';
+import { loadRulesFile } from '../../../common/rules/rule-file.js';
 import { runCli } from '../../support/cli.js';
 import { requireBinary } from '../../support/components.js';
 import { tempDir } from '../../support/paths.js';
@@ -24,10 +25,11 @@ interface Compose {
   volumes: Record<string, unknown>;
 }
 
-/** Which deployable a YAML file under examples/ configures, from its top-level keys. */
-function configKind(doc: unknown): 'exporter' | 'collector' | undefined {
+/** Which deployable a YAML file under examples/ configures, from its top-level keys (a rule file: 'rules'). */
+function configKind(doc: unknown): 'exporter' | 'collector' | 'rules' | undefined {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return undefined;
   const keys = Object.keys(doc);
+  if (keys.length === 1 && Array.isArray((doc as { rules?: unknown }).rules)) return 'rules';
   if (keys.includes('tasks') || keys.includes('node')) return 'exporter';
   if (['store', 'notify', 'rules'].some((k) => keys.includes(k)) || (doc as { forward?: { listen?: unknown } }).forward?.listen !== undefined) return 'collector';
   return undefined;
@@ -58,7 +60,13 @@ describe('example configs (examples/)', () => {
     assert.ok(kinds('collector').includes('examples/compose/collector.yaml'));
   });
 
-  for (const { file, kind } of exampleYaml.filter((e) => e.kind)) {
+  for (const { file } of exampleYaml.filter((e) => e.kind === 'rules')) {
+    it(`the rule file ${rel(file)} loads (what edgewatch backtest --rules reads)`, () => {
+      assert.ok(loadRulesFile(file).length > 0);
+    });
+  }
+
+  for (const { file, kind } of exampleYaml.filter((e) => e.kind === 'exporter' || e.kind === 'collector')) {
     it(`edgewatch ${kind} --config ${rel(file)} --check exits 0`, () => {
       const r = run(process.execPath, edgewatchArgs([kind!, '--config', onThisHost(file), '--check']));
       assert.equal(r.status, 0, r.message);

@@ -96,7 +96,8 @@ describe('ControlPlane, NodeRegistry and CommandDispatcher on the in-memory brok
     assert.equal(h.nodes.get('edge-1')?.status, 'unknown', 'online is believed only with a fresh heartbeat');
     await h.publish(h.edge, topics.heartbeat('edge-1'), heartbeat('edge-1', h.clock.now()));
     assert.equal(h.nodes.get('edge-1')?.status, 'online');
-    assert.deepEqual(h.signals, [{ kind: 'heartbeat', at: h.clock.now(), node: 'edge-1' }]);
+    const load = { cpu: 0.2, memoryBytes: 1e9, memoryTotalBytes: 4e9, tasks: 1, spoolRecords: 0, spoolBytes: 0 };
+    assert.deepEqual(h.signals, [{ kind: 'heartbeat', at: h.clock.now(), node: 'edge-1', load }], 'with the load, for rules that watch memory');
     h.clock.advance(LEASE_MS - 1);
     h.control.tick(h.clock.now());
     assert.equal(h.nodes.get('edge-1')?.status, 'online');

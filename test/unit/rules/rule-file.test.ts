@@ -62,7 +62,10 @@ rules:
       rules.map((r) => `${r.name} ${r.kind} ${r.action}`),
       [
         'consecutive-5xx consecutive restart',
-        'latency-up-300pct baseline rollback',
+        'latency-anomaly robust-baseline rollback',
+        'error-ratio-anomaly robust-baseline none',
+        'request-rate-collapse robust-baseline none',
+        'memory-growth robust-baseline none',
         'node-heartbeat-lost absence migrate',
         'crash-loop crashloop rollback',
         'error-log-burst count none',
@@ -73,15 +76,37 @@ rules:
         'desired-spec-drift alert page',
       ],
     );
-    const latency = rules[1] as RuleOf<'baseline'>;
-    assert.deepEqual([latency.method, latency.threshold], ['ratio', 4], 'latency up 300% = 4x the baseline');
+    const [latency, errors, rate, memory] = rules.slice(1, 5) as Array<RuleOf<'robust-baseline'>>;
+    assert.deepEqual([latency!.stat, latency!.direction, latency!.season, latency!.minScore], ['p99', 'up', '1d', 0.998], 'p99 latency up, no threshold to choose');
+    assert.deepEqual([errors!.stat, rate!.stat, rate!.direction, memory!.signal, memory!.by], ['ratio', 'rate', 'down', 'heartbeat', ['node']]);
     assert.equal((rules[0] as RuleOf<'consecutive'>).count, 6, 'more than 5 in a row');
-    assert.equal((rules[2] as RuleOf<'absence'>).lease, 30_000);
+    assert.equal((rules[5] as RuleOf<'absence'>).lease, 30_000);
+  });
+
+  it('robust-baseline: the defaults need no threshold, and cross-key mistakes name the fix', () => {
+    const [r] = loadRules('rules: [{name: a, kind: robust-baseline}]') as Array<RuleOf<'robust-baseline'>>;
+    assert.deepEqual(
+      [r!.direction, r!.season, r!.warmup, r!.baselineSamples, r!.absorbAfter, r!.refractory, r!.minScore, r!.step, r!.by],
+      ['both', 'none', 100, 200, 30, 100, 0.998, 0, ['node', 'task']],
+    );
+    const refused: Array<[string, RegExp]> = [
+      ['{stat: p99}', /\.step: stat "p99" summarises a step: set step, e\.g\. "1m"$/],
+      ['{step: 1m, stat: value}', /\.stat: with a step, say how a step is summed up: mean, max, p50, p90, p99, rate or ratio$/],
+      ['{step: 1m, stat: ratio}', /\.numerator: a ratio needs the events it counts: set numerator, e\.g\. \{status: ">=500"\}$/],
+      ['{signal: heartbeat, field: duration_ms}', /\.field: a heartbeat carries memory_bytes, memory_ratio, cpu$/],
+      ['{field: latency}', /\.field: must be duration_ms, status or attrs\.NAME/],
+      ['{direction: sideways}', /\.direction: /],
+      ['{minScore: 1}', /\.minScore: /],
+    ];
+    for (const [keys, message] of refused) {
+      const yaml = `rules: [{name: a, kind: robust-baseline, ${keys.slice(1, -1)}}]`;
+      assert.throws(() => loadRules(yaml), (err: unknown) => err instanceof ConfigError && err.issues.some((i) => message.test(i)), `${keys}: ${message}`);
+    }
   });
 
   const cases: Array<[string, RegExp]> = [
     ['bad-unknown-key.yaml', /^rules\[0\] \(latency\): unknown key "treshold"/],
-    ['bad-kind.yaml', /^rules\[0\] \(spikes\)\.kind: must be one of "consecutive" \| "baseline" \| "count" \| "absence" \| "crashloop" \| "pattern" \| "alert"$/],
+    ['bad-kind.yaml', /^rules\[0\] \(spikes\)\.kind: must be one of "consecutive" \| "baseline" \| "robust-baseline" \| "count" \| "absence" \| "crashloop" \| "pattern" \| "alert"$/],
     ['bad-duration.yaml', /^rules\[0\] \(streak\)\.for: must be a duration like "30s", "5m" or "1h", got "5 minutes"$/],
     ['bad-status-matcher.yaml', /^rules\[0\] \(streak\)\.match\.status: must be a number, a list of numbers, a comparison like ">=500" or a class like "5xx", got "above 500"$/],
     ['bad-regex.yaml', /^rules\[0\] \(oom\)\.match\.msg: is not a valid regular expression: /],
