@@ -84,7 +84,7 @@ Examples:
       const f = config.forward;
       io.out(
         `${values.config}: valid (forward ${f.listen.host}:${f.listen.port}${f.tls ? ' tls' : ''}${f.sharedKey ? ' shared_key' : ''}, ` +
-          `http ${config.http.listen.host}:${config.http.listen.port}, store ${config.store.path}, ` +
+          `http ${config.http.listen.host}:${config.http.listen.port}, store ${config.store.url ? `${redactUrls(config.store.url)} (PostgreSQL, replica ${config.cluster.replica})` : config.store.path}, ` +
           `mqtt ${config.mqtt.url ? redactUrls(config.mqtt.url) : `embedded ${config.mqtt.embedded?.listen.host}:${config.mqtt.embedded?.listen.port}`})\n`,
       );
       return 0;

@@ -1,16 +1,6 @@
 import type { SyncPg } from '../store/pg/sync-pg.js';
-import type { NewDelivery, OutboxDelivery, WebhookOutbox } from './webhook-outbox.js';
+import { deliveryOfRow, type NewDelivery, type OutboxDelivery, type OutboxRow, type WebhookOutbox } from './webhook-outbox.js';
 
-interface Row {
-  id: number;
-  webhook: string;
-  fingerprint: string;
-  idempotency_key: string;
-  body: string;
-  attempts: number;
-  next_attempt_ms: number;
-  created_ms: number;
-}
 
 /**
  * {@link WebhookOutbox} in PostgreSQL, shared by the replicas: the leader queues and sends; a replica that
@@ -35,16 +25,7 @@ export class PgWebhookOutbox implements WebhookOutbox {
   }
 
   all(): OutboxDelivery[] {
-    return this.pg.query<Row>('SELECT * FROM webhook_outbox ORDER BY id').rows.map((r) => ({
-      id: r.id,
-      webhook: r.webhook,
-      fingerprint: r.fingerprint,
-      idempotencyKey: r.idempotency_key,
-      body: r.body,
-      attempts: r.attempts,
-      nextAttemptMs: r.next_attempt_ms,
-      createdMs: r.created_ms,
-    }));
+    return this.pg.query<OutboxRow>('SELECT * FROM webhook_outbox ORDER BY id').rows.map(deliveryOfRow);
   }
 
   reschedule(id: number, attempts: number, nextAttemptMs: number): void {
