@@ -106,6 +106,9 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   if (paths.generatedKeysDir && ensureKeyPair(paths.generatedKeysDir).created) {
     controlLog.warn('commands.privateKeyFile is not set: generated a command key pair; give every exporter the public key', { publicKeyFile: `${paths.generatedKeysDir}/command.pub` });
   }
+  if (stores.kind === 'postgres' && (paths.generatedKeysDir || !config.nodes.credentialsKeyFile)) {
+    controlLog.warn('store.url is set but commands.privateKeyFile or nodes.credentialsKeyFile is not: every replica must use the same key files, or edges refuse the commands of some and nodes cannot log in to others', { replica: config.cluster.replica });
+  }
   const signingKey = readSigningKey(paths.commandKey, paths.keys.commandKey);
   const credentials = new NodeCredentials(state, paths.nodeKey === ':memory:' ? randomBytes(32) : ensureSecretKey(paths.nodeKey, 'nodes.credentialsKeyFile'), clock);
   const nodes = new NodeRegistry(config.nodes.leaseSeconds * 1000);
