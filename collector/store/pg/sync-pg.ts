@@ -48,7 +48,7 @@ export class SyncPg {
   private txDepth = 0;
 
   constructor(private readonly options: SyncPgOptions) {
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.worker = new Worker(new URL('./sync-pg-worker.js', import.meta.url), {
