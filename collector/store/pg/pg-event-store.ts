@@ -12,6 +12,27 @@ export interface PgEventStoreOptions {
   dedupWindowMs: number;
 }
 
+/**
+ * One group commit as one statement: $1 chunk ids (JSON array) of senders without spool ids, $2 now,
+ * $3 rows `[time, subMsNanos, node, task, level, traceId, body, chunkId]`, $4 spool runs `[sid, lo, hi]`.
+ * A row goes in when it has no chunk id or its chunk id was inserted just now (not seen before).
+ */
+const APPEND_SQL = `
+WITH chunks AS (
+  INSERT INTO log_chunks (chunk_id, received_ms) SELECT c, $2 FROM json_array_elements_text($1::json) AS c
+  ON CONFLICT DO NOTHING RETURNING chunk_id
+), records AS (
+  INSERT INTO log_records (time_ms, sub_ms_nanos, node, task, level, trace_id, body)
+  SELECT (r->>0)::bigint, (r->>1)::int, r->>2, r->>3, r->>4, r->>5, r->>6 FROM json_array_elements($3::json) AS r
+  WHERE r->>7 IS NULL OR r->>7 IN (SELECT chunk_id FROM chunks)
+  RETURNING 1
+), runs AS (
+  INSERT INTO log_deliveries (sid, lo, hi, stored_ms)
+  SELECT d->>0, (d->>1)::bigint, (d->>2)::bigint, $2 FROM json_array_elements($4::json) AS d
+  RETURNING 1
+)
+SELECT chunk_id FROM chunks`;
+
 /** JSON of an event; 64-bit integers from msgpack become strings. */
 function encode(e: Event): string {
   return JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
@@ -107,6 +128,55 @@ export class PgEventStore implements EventStore {
     this.records += rows.length;
     this.bytes += bytes;
     return results;
+  }
+
+  /**
+   * {@link appendMany} as one statement, sent without blocking: the chunk-id inserts decide which requests
+   * are new, and the records of those, with their spool runs, go in with them (CTEs of one statement
+   * commit together). Two requests of one group with the same chunk id: the second is the duplicate.
+   */
+  async appendManyAsync(requests: readonly AppendRequest[]): Promise<Array<{ duplicate: boolean }>> {
+    const days = new Set<number>();
+    for (const r of requests) for (const e of r.batch.events) days.add(dayOf(e.timeMs));
+    this.partitions.ensure(days);
+    const nowMs = requests.at(-1)?.nowMs ?? 0;
+    const firstOf = new Map<string, number>();
+    const chunkOf: Array<string | null> = requests.map((r, i) => {
+      const identified = r.batch.events.length > 0 && r.batch.events[0]!.sid !== undefined;
+      if (r.chunkId === undefined || identified) return null;
+      if (!firstOf.has(r.chunkId)) firstOf.set(r.chunkId, i);
+      return r.chunkId;
+    });
+    const rows: unknown[] = [];
+    const runs: DeliveryRuns = [];
+    const bytesOf = requests.map(() => 0);
+    requests.forEach((r, i) => {
+      const chunk = chunkOf[i]!;
+      if (chunk !== null && firstOf.get(chunk) !== i) return; // stored by its first copy, if at all
+      for (const e of r.batch.events) {
+        const body = encode(e);
+        rows.push([e.timeMs, e.subMsNanos, e.node ?? '', e.task ?? e.service ?? '', e.level, e.trace_id ?? null, body, chunk]);
+        bytesOf[i]! += body.length;
+      }
+      const blockRuns = deliveryRuns(r.batch.events);
+      if (blockRuns) runs.push(...blockRuns);
+    });
+    const result = await this.pg.queryAsync<{ chunk_id: string }>(APPEND_SQL, [JSON.stringify([...firstOf.keys()]), nowMs, JSON.stringify(rows), JSON.stringify(runs)]);
+    const stored = new Set(result.rows.map((r) => r.chunk_id));
+    const out = requests.map((r, i) => {
+      const chunk = chunkOf[i]!;
+      const duplicate = chunk !== null && (firstOf.get(chunk) !== i || !stored.has(chunk));
+      if (!duplicate) {
+        this.records += r.batch.events.length;
+        this.bytes += bytesOf[i]!;
+      }
+      return { duplicate };
+    });
+    for (const [sid, lo, hi] of runs) {
+      for (let seq = lo; seq <= hi; seq++) this.marks.add(sid, seq);
+      this.unfolded.set(sid, nowMs);
+    }
+    return out;
   }
 
   trace(traceId: string, limit: number): Event[] {

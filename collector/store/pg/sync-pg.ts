@@ -34,8 +34,9 @@ export interface SyncPgOptions {
  * were written for SQLite): a worker thread owns one `pg` connection, and the caller blocks on an
  * Atomics wait until the worker has the answer (the technique of synckit). One connection, one query at
  * a time, in order, so BEGIN ... COMMIT from the caller make a transaction. Each call costs a round trip
- * to the server on the caller's thread: fine for state writes and group-committed log batches; the
- * lease, which must not wait behind them, has its own asynchronous connection.
+ * to the server on the caller's thread: fine for state writes and reads; log batches go through
+ * {@link SyncPg.queryAsync} on the same connection without blocking. The lease, which must never wait
+ * behind either, has its own asynchronous connection.
  */
 export class SyncPg {
   private readonly worker: Worker;
@@ -46,6 +47,8 @@ export class SyncPg {
   private readonly timeoutMs: number;
   /** Depth of nested transaction() calls (only the outermost one begins and commits). */
   private txDepth = 0;
+  /** Replies awaited by {@link queryAsync}, by request id. */
+  private readonly awaited = new Map<number, { resolve(r: PgResult): void; reject(err: Error): void }>();
 
   constructor(private readonly options: SyncPgOptions) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -56,6 +59,30 @@ export class SyncPg {
       transferList: [port2],
     });
     this.worker.unref();
+    this.port.on('message', (m: Reply) => this.settle(m));
+    // after the listener (which refs the port): an idle connection never keeps the process alive
+    this.port.unref();
+  }
+
+  /**
+   * Runs one statement without blocking the caller: the answer comes back as a promise. Statements run in
+   * the order they were sent, sync or not; a transaction() cannot be split by one (it runs whole before
+   * the caller's thread can send anything else), so an async statement always runs on its own, as one
+   * implicit transaction.
+   */
+  queryAsync<R = Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<PgResult<R>> {
+    if (this.closed) return Promise.reject(new PgQueryError('the PostgreSQL store is closed'));
+    const id = this.nextId++;
+    this.port.postMessage({ id, text, params: params.map(toWire) });
+    return new Promise((resolve, reject) => this.awaited.set(id, { resolve: resolve as (r: PgResult) => void, reject }));
+  }
+
+  private settle(reply: Reply): void {
+    const waiter = this.awaited.get(reply.id);
+    if (!waiter) return; // a synchronous call that timed out earlier
+    this.awaited.delete(reply.id);
+    if (reply.error !== undefined) waiter.reject(new PgQueryError(`PostgreSQL: ${reply.error}`, reply.code));
+    else waiter.resolve({ rows: (reply.rows ?? []).map(fromWire), rowCount: reply.rowCount ?? 0 });
   }
 
   /** Runs one statement with `$1`-style parameters and returns its rows. */
@@ -115,13 +142,26 @@ export class SyncPg {
       Atomics.store(this.flag, 0, 0);
       // answers to calls that timed out earlier are skipped
       for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
-        const reply = m.message as { id: number; rows?: Record<string, unknown>[]; rowCount?: number; error?: string; code?: string };
-        if (reply.id !== id) continue;
+        const reply = m.message as Reply;
+        if (reply.id !== id) {
+          // an async statement's answer (or a late one of a call that timed out)
+          this.settle(reply);
+          continue;
+        }
         if (reply.error !== undefined) throw new PgQueryError(`PostgreSQL: ${reply.error}`, reply.code);
         return { rows: (reply.rows ?? []).map(fromWire), rowCount: reply.rowCount ?? 0 };
       }
     }
   }
+}
+
+/** What the worker answers to request `id`. */
+interface Reply {
+  id: number;
+  rows?: Record<string, unknown>[];
+  rowCount?: number;
+  error?: string;
+  code?: string;
 }
 
 /** Buffers cross the thread boundary as Uint8Array; pg takes either. */

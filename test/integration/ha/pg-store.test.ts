@@ -38,6 +38,9 @@ function batch(tag: string, rows: Array<{ ms: number; msg: string; trace?: numbe
   return { tag, payload: Buffer.concat(entries.map((e) => Buffer.from(packr.pack(e)))), events };
 }
 
+/** The first batch stored by the synchronous test (chunk ch-a), to send again. */
+const a0 = () => batch('edgewatch.edge-1.web', [{ ms: T0 + 2000, msg: 'b', trace: 1 }, { ms: T0 + 1000, msg: 'a', trace: 1, level: 'error' }]);
+
 describe('PostgreSQL store', { skip }, () => {
   let s: TestSchema;
   let db: PgDatabase;
@@ -152,6 +155,26 @@ describe('PostgreSQL store', { skip }, () => {
     assert.equal(other.stats().records, 6);
   });
 
+  it('group commit without blocking: one statement stores new chunks, skips known ones and repeats within the group', async () => {
+    const store = new PgEventStore(db.pg, retention, T0);
+    const before = store.stats().records;
+    const x = batch('fluent.async', [{ ms: T0 + 7000, msg: 'x1', trace: 9 }, { ms: T0 + 8000, msg: 'x2', trace: 9 }]);
+    const y = batch('edgewatch.edge-3.web', [{ ms: T0 + 9000, msg: 'y', trace: 9, sid: 'sp-9', seq: 4 }]);
+    const first = store.appendManyAsync([
+      { batch: x, chunkId: 'ch-x', nowMs: T0 },
+      { batch: x, chunkId: 'ch-x', nowMs: T0 },
+      { batch: y, chunkId: 'ch-y', nowMs: T0 },
+    ]);
+    // a synchronous read sent meanwhile waits its turn on the connection and sees a consistent store
+    assert.ok(store.logs({ limit: 100 }).length >= 0);
+    assert.deepEqual(await first, [{ duplicate: false }, { duplicate: true }, { duplicate: false }]);
+    assert.deepEqual(await store.appendManyAsync([{ batch: x, chunkId: 'ch-x', nowMs: T0 }, { batch: a0(), chunkId: 'ch-a', nowMs: T0 }]), [{ duplicate: true }, { duplicate: true }]);
+    assert.deepEqual(store.trace(traceOf(9), 10).map((e) => e.msg), ['x1', 'x2', 'y']);
+    assert.equal(store.stats().records, before + 3);
+    assert.equal(store.delivered('sp-9', 4), true);
+    assert.equal(new PgEventStore(db.pg, retention, T0).delivered('sp-9', 4), true, 'the spool run is stored with the records');
+  });
+
   it('retention drops whole day partitions past the age limit and prunes the rest of the expired rows', async () => {
     const store = new PgEventStore(db.pg, { ...retention, maxAgeMs: DAY }, T0);
     const before = store.stats().records;
@@ -160,8 +183,8 @@ describe('PostgreSQL store', { skip }, () => {
     // two days later the first day is past the one-day limit: its partition goes whole
     const r = store.retain(T0 + 2 * DAY);
     assert.deepEqual(await parts(), ['log_records_20260102']);
-    assert.equal(r.age, 5);
-    assert.equal(store.stats().records, before - 5);
+    assert.equal(r.age, 8, "the first day's eight records");
+    assert.equal(store.stats().records, before - 8);
     assert.deepEqual(store.trace(traceOf(2), 10).map((e) => e.msg), ['next day']);
   });
 
