@@ -99,9 +99,11 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   const tracer = runtime.tracer ?? idOnlyTracer(randomHex);
 
   // adapters: files (or PostgreSQL) and the network; a store that cannot be used stops the start with the way out
-  const stores = openStores(config, logger, clock.now());
+  // this process's identity in the leader lease: log writes in PostgreSQL are fenced by it
+  const holder = `${config.cluster.replica}/${randomHex(6)}`;
+  const stores = openStores(config, logger, clock.now(), holder);
   const { store, state, outbox } = stores;
-  const leadership = leadershipOf(config, stores.kind, logger, clock, () => performance.now(), () => http.port);
+  const leadership = leadershipOf(config, stores.kind, logger, clock, () => performance.now(), () => http.port, holder);
   const controlLog = logger.child({ component: 'control' });
   if (paths.generatedKeysDir && ensureKeyPair(paths.generatedKeysDir).created) {
     controlLog.warn('commands.privateKeyFile is not set: generated a command key pair; give every exporter the public key', { publicKeyFile: `${paths.generatedKeysDir}/command.pub` });

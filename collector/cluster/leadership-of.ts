@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock, Timers } from '../../common/clock.js';
 import type { Logger } from '../../common/logger.js';
@@ -8,7 +7,7 @@ import { LeaderLease } from './leader-lease.js';
 import { leaseLeadership, soleLeader, type Leadership } from './leadership.js';
 
 /** The lease in PostgreSQL for replicas sharing it; the sole collector leads alone on SQLite. */
-export function leadershipOf(config: CollectorConfig, kind: 'sqlite' | 'postgres', logger: Logger, clock: Clock & Timers, monotonic: () => number, httpPort: () => number): Leadership {
+export function leadershipOf(config: CollectorConfig, kind: 'sqlite' | 'postgres', logger: Logger, clock: Clock & Timers, monotonic: () => number, httpPort: () => number, holder: string): Leadership {
   const c = config.cluster;
   // a wildcard listen address says nothing to the others: the host name does, in a container network
   const host = ['0.0.0.0', '::', ''].includes(config.http.listen.host) ? hostname() : config.http.listen.host;
@@ -19,7 +18,7 @@ export function leadershipOf(config: CollectorConfig, kind: 'sqlite' | 'postgres
       url: config.store.url,
       ...(config.store.schema ? { schema: config.store.schema } : {}),
       replica: c.replica,
-      holder: `${c.replica}/${randomBytes(6).toString('hex')}`,
+      holder,
       address,
       durationMs: c.leaseSeconds * 1000,
       renewMs: c.renewSeconds * 1000,

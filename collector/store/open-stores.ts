@@ -25,14 +25,17 @@ export interface CollectorStores {
   close(): void;
 }
 
-/** Opens the stores `store.url` (PostgreSQL, migrated first) or `store.path` (SQLite) names. */
-export function openStores(config: CollectorConfig, logger: Logger, nowMs: number): CollectorStores {
+/**
+ * Opens the stores `store.url` (PostgreSQL, migrated first) or `store.path` (SQLite) names. `holder` is
+ * this process's identity in the leader lease: on PostgreSQL, log writes go in only while it holds it.
+ */
+export function openStores(config: CollectorConfig, logger: Logger, nowMs: number, holder?: string): CollectorStores {
   const s = config.store;
   const retention = { maxAgeMs: s.retention.maxAgeHours * 3_600_000, maxBytes: s.retention.maxBytes, dedupWindowMs: s.dedupWindowHours * 3_600_000 };
   if (s.url) {
     const db = new PgDatabase({ url: s.url, ...(s.schema ? { schema: s.schema } : {}) }, `edgewatch-${config.cluster.replica}`);
     if (db.migration.applied.length > 0) logger.info('PostgreSQL schema migrated', { version: db.migration.version, applied: db.migration.applied.map((m) => `${m.version} ${m.name}`) });
-    const store = new PgEventStore(db.pg, retention, nowMs);
+    const store = new PgEventStore(db.pg, { ...retention, ...(holder ? { holder } : {}) }, nowMs);
     return {
       kind: 'postgres',
       where: `${redactUrl(s.url)}${s.schema ? ` (schema ${s.schema})` : ''}`,

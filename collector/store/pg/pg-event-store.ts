@@ -3,35 +3,45 @@ import { DeliveryMarks } from '../delivery-marks.js';
 import type { AppendRequest, EventStore, LogQuery, RetentionResult, StoreStats, StoredBatch } from '../event-store.js';
 import { deliveryRuns, type DeliveryRuns } from '../sqlite-deliveries.js';
 import { dayOf, LogPartitions } from './log-partitions.js';
-import type { SyncPg } from './sync-pg.js';
+import { PgQueryError, type SyncPg } from './sync-pg.js';
 
 /** Options of the PostgreSQL log store; ages in ms, sizes in bytes (of record bodies). */
 export interface PgEventStoreOptions {
   maxAgeMs: number;
   maxBytes: number;
   dedupWindowMs: number;
+  /** The lease holder this process is: group commits go in only while it holds the lease (unset: always). */
+  holder?: string;
 }
 
 /**
  * One group commit as one statement: $1 chunk ids (JSON array) of senders without spool ids, $2 now,
- * $3 rows `[time, subMsNanos, node, task, level, traceId, body, chunkId]`, $4 spool runs `[sid, lo, hi]`.
- * A row goes in when it has no chunk id or its chunk id was inserted just now (not seen before).
+ * $3 rows `[time, subMsNanos, node, task, level, traceId, body, chunkId]`, $4 spool runs `[sid, lo, hi]`,
+ * $5 the lease holder this process is. A row goes in when it has no chunk id or its chunk id was inserted
+ * just now (not seen before), and only while $5 holds the lease: a deposed leader's late write (a paused
+ * process waking with a batch in hand) is refused, so its senders resend to the leader.
  */
 const APPEND_SQL = `
-WITH chunks AS (
+WITH fence AS (
+  -- FOR SHARE: a takeover's lease update waits for this write to commit, so the new leader reads it
+  SELECT 1 FROM leader_lease WHERE name = 'collector' AND holder = $5 FOR SHARE
+), chunks AS (
   INSERT INTO log_chunks (chunk_id, received_ms) SELECT c, $2 FROM json_array_elements_text($1::json) AS c
+  WHERE $5::text IS NULL OR EXISTS (SELECT 1 FROM fence)
   ON CONFLICT DO NOTHING RETURNING chunk_id
 ), records AS (
   INSERT INTO log_records (time_ms, sub_ms_nanos, node, task, level, trace_id, body)
   SELECT (r->>0)::bigint, (r->>1)::int, r->>2, r->>3, r->>4, r->>5, r->>6 FROM json_array_elements($3::json) AS r
-  WHERE r->>7 IS NULL OR r->>7 IN (SELECT chunk_id FROM chunks)
+  WHERE ($5::text IS NULL OR EXISTS (SELECT 1 FROM fence)) AND (r->>7 IS NULL OR r->>7 IN (SELECT chunk_id FROM chunks))
   RETURNING 1
 ), runs AS (
   INSERT INTO log_deliveries (sid, lo, hi, stored_ms)
   SELECT d->>0, (d->>1)::bigint, (d->>2)::bigint, $2 FROM json_array_elements($4::json) AS d
+  WHERE $5::text IS NULL OR EXISTS (SELECT 1 FROM fence)
   RETURNING 1
 )
-SELECT chunk_id FROM chunks`;
+SELECT false AS fenced, chunk_id FROM chunks
+UNION ALL SELECT true, NULL WHERE NOT ($5::text IS NULL OR EXISTS (SELECT 1 FROM fence))`;
 
 /** JSON of an event; 64-bit integers from msgpack become strings. */
 function encode(e: Event): string {
@@ -161,7 +171,14 @@ export class PgEventStore implements EventStore {
       const blockRuns = deliveryRuns(r.batch.events);
       if (blockRuns) runs.push(...blockRuns);
     });
-    const result = await this.pg.queryAsync<{ chunk_id: string }>(APPEND_SQL, [JSON.stringify([...firstOf.keys()]), nowMs, JSON.stringify(rows), JSON.stringify(runs)]);
+    const result = await this.pg.queryAsync<{ fenced: boolean; chunk_id: string | null }>(APPEND_SQL, [
+      JSON.stringify([...firstOf.keys()]),
+      nowMs,
+      JSON.stringify(rows),
+      JSON.stringify(runs),
+      this.options.holder ?? null,
+    ]);
+    if (result.rows.some((r) => r.fenced)) throw new PgQueryError('not stored: this replica no longer holds the leader lease (the senders resend to the leader)');
     const stored = new Set(result.rows.map((r) => r.chunk_id));
     const out = requests.map((r, i) => {
       const chunk = chunkOf[i]!;

@@ -175,6 +175,17 @@ describe('PostgreSQL store', { skip }, () => {
     assert.equal(new PgEventStore(db.pg, retention, T0).delivered('sp-9', 4), true, 'the spool run is stored with the records');
   });
 
+  it('refuses a group commit from a process that does not hold the leader lease', async () => {
+    await s.query("INSERT INTO leader_lease VALUES ('collector', 'a/1', 'a', NULL, 3, now(), now(), 10000) ON CONFLICT (name) DO UPDATE SET holder = 'a/1'");
+    const z = batch('fluent.fenced', [{ ms: T0 + 7000, msg: 'z', trace: 11 }]);
+    const deposed = new PgEventStore(db.pg, { ...retention, holder: 'b/1' }, T0);
+    await assert.rejects(deposed.appendManyAsync([{ batch: z, chunkId: 'ch-z', nowMs: T0 }]), /no longer holds the leader lease/);
+    const leader = new PgEventStore(db.pg, { ...retention, holder: 'a/1' }, T0);
+    assert.deepEqual(await leader.appendManyAsync([{ batch: z, chunkId: 'ch-z', nowMs: T0 }]), [{ duplicate: false }], 'the refused chunk left no trace: it is new to the leader');
+    assert.deepEqual(leader.trace(traceOf(11), 10).map((e) => e.msg), ['z']);
+    await s.query("DELETE FROM leader_lease");
+  });
+
   it('retention drops whole day partitions past the age limit and prunes the rest of the expired rows', async () => {
     const store = new PgEventStore(db.pg, { ...retention, maxAgeMs: DAY }, T0);
     const before = store.stats().records;
@@ -183,8 +194,8 @@ describe('PostgreSQL store', { skip }, () => {
     // two days later the first day is past the one-day limit: its partition goes whole
     const r = store.retain(T0 + 2 * DAY);
     assert.deepEqual(await parts(), ['log_records_20260102']);
-    assert.equal(r.age, 8, "the first day's eight records");
-    assert.equal(store.stats().records, before - 8);
+    assert.equal(r.age, 9, "the first day's nine records");
+    assert.equal(store.stats().records, before - 9);
     assert.deepEqual(store.trace(traceOf(2), 10).map((e) => e.msg), ['next day']);
   });
 
