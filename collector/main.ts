@@ -55,7 +55,8 @@ import { clusterRoutes } from './cluster/cluster-routes.js';
 import { registerClusterMetrics } from './cluster/cluster-metrics.js';
 import { commandEpoch } from './cluster/fencing.js';
 import { leaderRetains, leadershipOf } from './cluster/leadership-of.js';
-import { notLeaderReason, whileLeading, type Leadership } from './cluster/leadership.js';
+import { notLeaderReason, type Leadership } from './cluster/leadership.js';
+import { leaderSide } from './cluster/leader-side.js';
 
 /** A running collector: its ports, registry, store, nodes and commands, and how to stop it. */
 export interface RunningCollector {
@@ -310,28 +311,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   };
   // what the leader alone runs, resumed from the database whenever this replica takes over
   registerClusterMetrics(registry, leadership);
-  leadership.on({
-    elected(epoch) {
-      const now = clock.now();
-      epochs.forget();
-      stores.resume(now);
-      book.reload();
-      remediator.resume(now);
-      notifier.start();
-      if (leadership.clustered) detectLog.info('took over: incidents, remediation and webhooks resume here', { epoch, openIncidents: book.unresolved().length });
-    },
-    deposed() {
-      void notifier.stop();
-    },
-  });
-  const notifierStop: Component = { name: 'notify', start() {}, stop: () => notifier.stop() };
-  const forward: Component & { port: number } = leadership.clustered
-    ? Object.assign(whileLeading(forwardServer, leadership, errorOnChange(logger.child({ component: 'forward' }), 'forward input could not start')), {
-        get port() {
-          return forwardServer.port;
-        },
-      })
-    : forwardServer;
+  const { notifierStop, forward } = leaderSide({ leadership, clock, epochs, stores, book, remediator, notifier, forwardServer, logger: detectLog, forwardErrors: errorOnChange(logger.child({ component: 'forward' }), 'forward input could not start') });
 
   const lifecycle = new Lifecycle(logger);
   try {
