@@ -315,8 +315,12 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
 
   const lifecycle = new Lifecycle(logger);
   try {
-    // the broker first, so the bus can name its port; the control plane subscribes before the bus connects
-    await lifecycle.start([storeComponent, ...(broker ? [broker] : []), retention, notifierStop, control, bus, ticker, http, leadership.component, forward]);
+    // the broker first, so the bus can name its port; the control plane subscribes before the bus connects.
+    // The lone collector leads before any input starts (nothing it receives is missed by the rules); replicas
+    // try for the lease once their API is up, so the address they advertise has its port
+    const sole = leadership.clustered ? [] : [leadership.component];
+    const lease = leadership.clustered ? [leadership.component] : [];
+    await lifecycle.start([storeComponent, ...sole, ...(broker ? [broker] : []), retention, notifierStop, control, bus, ticker, http, ...lease, forward]);
   } catch (err) {
     await lifecycle.stop();
     throw err;
