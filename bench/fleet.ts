@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NodeCredentials } from '../collector/auth/node-credentials.js';
 import { loadCollectorConfigFile } from '../collector/config.js';
-import { StateDb } from '../collector/state/state-db.js';
+import { openState } from '../collector/store/open-stores.js';
 import { ensureSecretKey } from '../common/adapters/secret-key-file.js';
 import { systemClock } from '../common/clock.js';
 import { startCli } from '../test/support/cli.js';
@@ -25,6 +25,7 @@ import { freePort } from '../test/support/ports.js';
 import { collectorSampler, type CollectorSample } from './fleet/collector-sampler.js';
 import type { SimPlan, SimReport } from './fleet/sim-worker.js';
 import { percentile } from './support/proc.js';
+import { benchStores, storeYaml, type BenchStore } from './support/stores.js';
 
 const RECORDS_PER_SECOND = 5;
 const HEARTBEAT_MS = 10_000;
@@ -40,7 +41,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Node credentials for the whole fleet, made in the collector's state DB before it starts (as `edgewatch nodes add` would). */
 function fleetCredentials(configFile: string, n: number): { nodes: Array<{ name: string; password: string }>; sharedKey: string } {
   const config = loadCollectorConfigFile(configFile);
-  const state = new StateDb(config.paths.state);
+  const state = openState(config);
   try {
     const creds = new NodeCredentials(state, ensureSecretKey(config.paths.nodeKey, 'nodes.credentialsKeyFile'), systemClock);
     const nodes = Array.from({ length: n }, (_, i) => {
@@ -53,8 +54,9 @@ function fleetCredentials(configFile: string, n: number): { nodes: Array<{ name:
   }
 }
 
-async function runFleet(n: number, seconds: number, sims: number) {
+async function runFleet(n: number, seconds: number, sims: number, kind: BenchStore) {
   const tmp = tempDir('edgewatch-fleet-');
+  const store = await storeYaml(kind, join(tmp.dir, 'collector.db'));
   const children: ChildProcess[] = [];
   let stopCollector: (() => Promise<void>) | undefined;
   const own = await OwnMosquitto.create(tmp.dir, ['max_queued_messages 1000', 'set_tcp_nodelay true']);
@@ -74,7 +76,7 @@ async function runFleet(n: number, seconds: number, sims: number) {
         `commands: {privateKeyFile: ${JSON.stringify(keys.privateKeyFile)}}`,
         // the bench injects a fault on many nodes at once: guardrails meant for a real fleet would stop it
         'remediation: {verifySeconds: 5, cooldownSeconds: 0, ratePerMinute: 100000, burst: 10000, maxNewIncidentsPerMinute: 100000, flap: {maxIncidents: 100000}, breaker: {minNodes: 100000}}',
-        `store: {path: ${JSON.stringify(join(tmp.dir, 'collector.db'))}}`,
+        store.yaml,
       ].join('\n'),
     );
     const fleet = fleetCredentials(configFile, n);
@@ -160,6 +162,7 @@ async function runFleet(n: number, seconds: number, sims: number) {
     const storedPerSec = (last.stored - first.stored) / elapsed;
     const offeredPerSec = (simEnd.sent - simStart.sent) / elapsed;
     return {
+      store: kind,
       nodes: n,
       online: last.online,
       shipping: simEnd.shipping,
@@ -171,7 +174,8 @@ async function runFleet(n: number, seconds: number, sims: number) {
       rssGrowthMB: Math.round(last.rssMB - first.rssMB),
       cpuPercent: Math.round(((last.cpuSeconds - first.cpuSeconds) / elapsed) * 100),
       loopP99Ms: Number(Math.max(...samples.slice(1).map((s) => s.loopP99Ms)).toFixed(1)),
-      writeBytesPerRecord: Math.round((last.writeBytes - first.writeBytes) / Math.max(1, last.stored - first.stored)),
+      // the collector process's own writes: on PostgreSQL the server writes, so this says nothing there
+      writeBytesPerRecord: kind === 'sqlite' ? Math.round((last.writeBytes - first.writeBytes) / Math.max(1, last.stored - first.stored)) : null,
       detectionP50Ms: detections.length ? Math.round(percentile(detections, 50)) : null,
       detectionP99Ms: detections.length ? Math.round(percentile(detections, 99)) : null,
       faultsDetected: `${detections.length}/${FAULTS}`,
@@ -186,22 +190,26 @@ async function runFleet(n: number, seconds: number, sims: number) {
     await stopCollector?.();
     for (const c of children) c.kill('SIGKILL');
     await mosquitto.stop();
+    await store.cleanup();
     tmp.cleanup();
   }
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { nodes: { type: 'string' }, seconds: { type: 'string' }, sims: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { nodes: { type: 'string' }, seconds: { type: 'string' }, sims: { type: 'string' }, stores: { type: 'string' } } });
+  const stores = benchStores(values.stores);
   const sizes = (values.nodes ?? '1000,3000').split(',').map(Number);
   const seconds = Number(values.seconds ?? 120);
   const sims = Number(values.sims ?? 4);
-  log(`fleet bench: ${sizes.join(', ')} nodes x ${RECORDS_PER_SECOND} records/s (6 per chunk), heartbeat every ${HEARTBEAT_MS / 1000} s, ${seconds} s measured each; ${FAULTS} faults, ${KILLS} lost nodes; run id ${randomBytes(3).toString('hex')}`);
+  log(`fleet bench (stores ${stores.join(', ')}): ${sizes.join(', ')} nodes x ${RECORDS_PER_SECOND} records/s (6 per chunk), heartbeat every ${HEARTBEAT_MS / 1000} s, ${seconds} s measured each; ${FAULTS} faults, ${KILLS} lost nodes; run id ${randomBytes(3).toString('hex')}`);
   const runs = [];
   for (const n of sizes) {
-    log(`fleet of ${n}:`);
-    const r = await runFleet(n, seconds, sims);
-    log(`  ${JSON.stringify(r)}`);
-    runs.push(r);
+    for (const kind of stores) {
+      log(`fleet of ${n} on ${kind}:`);
+      const r = await runFleet(n, seconds, sims, kind);
+      log(`  ${JSON.stringify(r)}`);
+      runs.push(r);
+    }
   }
   log(JSON.stringify({ bench: 'fleet', recordsPerNodePerSecond: RECORDS_PER_SECOND, runs, targets: { loopP99Ms: 50, detectionP99Ms: 1000 }, references: { kubernetesNodeLossMs: 40_000 + 300_000 } }));
 }

@@ -107,7 +107,7 @@ async function shipping(records: number, dir: string): Promise<{ spoolPerSec: nu
     spool.flush();
     // logged in as node bench-ship (node credentials, the collector's default), with the exporter's defaults (forward.*)
     const ship = addNode(loadCollectorConfigFile(cfg), 'bench-ship');
-    const client = new FluentForwardClient({ host: '127.0.0.1', port: ports.forward, node: 'bench-ship', tls: false, flushIntervalMs: 1, ackTimeoutMs: 10_000, sharedKey: ship.sharedKey, username: ship.name, password: ship.password });
+    const client = new FluentForwardClient({ addresses: [{ host: '127.0.0.1', port: ports.forward }], node: 'bench-ship', tls: false, flushIntervalMs: 1, ackTimeoutMs: 10_000, sharedKey: ship.sharedKey, username: ship.name, password: ship.password });
     let resolveDone: () => void = () => {};
     const done = new Promise<void>((r) => (resolveDone = r));
     const shipper = new Shipper(

@@ -10,12 +10,18 @@ export const collectorCommand: Command = {
   name: 'collector',
   summary: 'run the cloud collector: log ingest and traces, rules, incidents, remediation, webhooks',
   help: `Usage: edgewatch collector --config FILE [--check] [--log-level LEVEL]
+       edgewatch collector migrate --config FILE
 
 Runs the edgewatch collector. Edge exporters (and anything else that speaks the Fluentd forward
 protocol: Fluent Bit, fluent-logger in a cloud service) ship log records to its forward input; every
 record is normalised (time with nanoseconds, node, task or service, level, msg, trace_id, ...) and
-stored in SQLite before the sender's chunk is acked, so acked logs survive a crash. Resent chunks are
-stored once. The HTTP API then returns a whole trace across edge nodes and cloud services.
+stored in SQLite (or PostgreSQL with store.url) before the sender's chunk is acked, so acked logs survive a crash.
+Replicas sharing PostgreSQL elect a leader by a lease in the database (cluster.*): the leader ingests,
+detects, remediates and sends webhooks; standbys serve the read API and take over when the lease lapses.
+'migrate' applies the PostgreSQL schema migrations (store.url) and exits; the collector also applies
+them at start.
+
+Resent chunks are stored once. The HTTP API then returns a whole trace across edge nodes and cloud services.
 Rules (rules.file, default alerts/collector-rules.yml) run on every record, heartbeat, restart and
 Alertmanager alert as it arrives; a firing rule opens an incident, which is remediated step by step
 (restart -> rollback -> migrate -> page) with signed commands over MQTT (mqtt.url, or the embedded
@@ -64,6 +70,7 @@ Examples:
   curl -s -H "Authorization: Bearer $TOKEN" 'localhost:8080/api/logs?node=edge-1&level=error&since=15m'
 `,
   async run(argv, io) {
+    if (argv[0] === 'migrate') return migrateCommand(argv.slice(1), io);
     const { values } = parse(argv, { config: { type: 'string', short: 'c' }, check: { type: 'boolean' }, 'log-level': { type: 'string' } });
     if (!values.config) throw new UsageError('--config FILE is required');
     const level = logLevelOption(values['log-level'], 'info');
@@ -77,7 +84,7 @@ Examples:
       const f = config.forward;
       io.out(
         `${values.config}: valid (forward ${f.listen.host}:${f.listen.port}${f.tls ? ' tls' : ''}${f.sharedKey ? ' shared_key' : ''}, ` +
-          `http ${config.http.listen.host}:${config.http.listen.port}, store ${config.store.path}, ` +
+          `http ${config.http.listen.host}:${config.http.listen.port}, store ${config.store.url ? `${redactUrls(config.store.url)} (PostgreSQL, replica ${config.cluster.replica})` : config.store.path}, ` +
           `mqtt ${config.mqtt.url ? redactUrls(config.mqtt.url) : `embedded ${config.mqtt.embedded?.listen.host}:${config.mqtt.embedded?.listen.port}`})\n`,
       );
       return 0;
@@ -95,3 +102,22 @@ Examples:
     return 0;
   },
 };
+
+/** `edgewatch collector migrate --config FILE`: applies the PostgreSQL schema and exits. */
+async function migrateCommand(argv: string[], io: Parameters<Command['run']>[1]): Promise<number> {
+  const { values } = parse(argv, { config: { type: 'string', short: 'c' } });
+  if (!values.config) throw new UsageError('--config FILE is required');
+  const { loadCollectorConfigFile } = await import('../collector/config.js');
+  const config = loadCollectorConfigFile(values.config);
+  if (!config.store.url) throw new UsageError(`${values.config}: store.url is not set: migrations are for PostgreSQL (SQLite files are prepared at start)`);
+  const { PgDatabase } = await import('../collector/store/pg/pg-database.js');
+  const db = new PgDatabase({ url: config.store.url, ...(config.store.schema ? { schema: config.store.schema } : {}) }, 'edgewatch-migrate');
+  try {
+    const { applied, version } = db.migration;
+    for (const m of applied) io.out(`applied ${m.version}: ${m.name}\n`);
+    io.out(`schema at version ${version}${applied.length === 0 ? ' (nothing to apply)' : ''}\n`);
+  } finally {
+    db.close();
+  }
+  return 0;
+}

@@ -57,13 +57,17 @@ Examples:
       import('../collector/auth/token-file.js'),
     ]);
     let statePath: string;
+    let state: InstanceType<typeof StateDb> | (import('../collector/state/sql-database.js').StateHandle & { close(): void });
     if (values.config) {
-      const { loadCollectorConfigFile } = await import('../collector/config.js');
-      statePath = loadCollectorConfigFile(values.config).paths.state;
-    } else if (values['data-dir']) statePath = join(values['data-dir'], 'state.db');
-    else throw new UsageError('--config FILE (the collector config) or --data-dir DIR is required');
-    if (statePath === ':memory:') throw new UsageError('store.path is :memory: in that config: tokens need a store on disk');
-    const state = new StateDb(statePath);
+      const [{ loadCollectorConfigFile }, { openState }] = await Promise.all([import('../collector/config.js'), import('../collector/store/open-stores.js')]);
+      const config = loadCollectorConfigFile(values.config);
+      statePath = config.store.url ? 'postgres' : config.paths.state;
+      if (statePath === ':memory:') throw new UsageError('store.path is :memory: in that config: tokens need a store on disk');
+      state = openState(config);
+    } else if (values['data-dir']) {
+      statePath = join(values['data-dir'], 'state.db');
+      state = new StateDb(statePath);
+    } else throw new UsageError('--config FILE (the collector config) or --data-dir DIR is required');
     try {
       const tokens = new TokenStore(state, systemClock);
       const audit = new AuditLog(state, systemClock);

@@ -5,6 +5,7 @@ import { alertmanagerInputConfigSchema } from './api/alertmanager-route.js';
 import { notifyConfigSchema } from './notify/notify-config.js';
 import { byteSize, hostPort, parseYamlConfig, readConfigFile } from '../common/config.js';
 import { ROLES } from './auth/roles.js';
+import { clusterConfigSchema, postgresSchema, postgresUrl } from './cluster/cluster-config.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -92,6 +93,10 @@ const retention = z
 const store = z
   .strictObject({
     path: z.string().min(1).default('./data/collector.db'),
+    /** PostgreSQL (`postgres://...`) for logs, state and the webhook outbox instead of SQLite files; needed for `cluster`. */
+    url: postgresUrl.optional(),
+    /** The PostgreSQL schema of the tables (created at start); the connection's default when unset. */
+    schema: postgresSchema.optional(),
     synchronous: z.enum(['normal', 'full']).default('normal'),
     segmentRecords: z.number().int().min(100).default(200_000),
     dedupWindowHours: z.number().min(0.001).default(24),
@@ -237,6 +242,7 @@ const collectorConfigBase = z.strictObject({
     })
     .prefault({}),
   store,
+  cluster: clusterConfigSchema,
 });
 
 /** The collector configuration file (DESIGN.md, "Collector config"), with its {@link CollectorPaths}. */

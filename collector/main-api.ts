@@ -1,3 +1,4 @@
+import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../common/clock.js';
 import { EdgewatchError } from '../common/errors.js';
@@ -47,6 +48,10 @@ export interface ApiSources {
   /** Webhook attempts per incident (the console's incident page). */
   deliveries: DeliveryJournal;
   onAlerts(signals: AlertSignal[]): Promise<void>;
+  /** Why this replica may not sign commands (a standby); undefined on the leader. */
+  notLeader?(): string | undefined;
+  /** GET /api/cluster and /readyz with the replica's role. */
+  cluster?: Router;
   ready(): { ok: boolean; reason?: string };
   registry: Registry;
   clock: Clock;
@@ -114,6 +119,7 @@ export function httpApi(config: CollectorConfig, s: ApiSources): CollectorHttpSe
   return new CollectorHttpServer(
     config.http.listen,
     [
+      ...(s.cluster ? [s.cluster] : []),
       alertmanagerRoutes({
         onAlerts: s.onAlerts,
         clock: s.clock,
@@ -128,7 +134,7 @@ export function httpApi(config: CollectorConfig, s: ApiSources): CollectorHttpSe
       }),
       incidentRoutes(s.book, s.incidents),
       queryRoutes(s.store, s.clock),
-      controlRoutes({ nodes: s.nodes, dispatcher: s.dispatcher, commandLog: s.commandLog, access, audit: s.audit, clock: s.clock, limits: config.http.limits }),
+      controlRoutes({ nodes: s.nodes, dispatcher: s.dispatcher, commandLog: s.commandLog, access, audit: s.audit, clock: s.clock, limits: config.http.limits, ...(s.notLeader ? { notLeader: s.notLeader } : {}) }),
       auditRoutes(s.audit, access, s.clock),
       specRoutes(s.desired, access, s.audit),
       ...consolePages,

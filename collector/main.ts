@@ -6,6 +6,7 @@ import { ensureSecretKey } from '../common/adapters/secret-key-file.js';
 import { MqttBus, withoutPassword } from '../common/adapters/mqtt-bus.js';
 import { systemClock, type Clock, type Timers } from '../common/clock.js';
 import { Lifecycle, periodic, type Component } from '../common/lifecycle.js';
+import { EdgewatchError } from '../common/errors.js';
 import { errorOnChange, type Logger } from '../common/logger.js';
 import { RuleEngine } from '../common/rules/rule-engine.js';
 import { loadRulesFile } from '../common/rules/rule-file.js';
@@ -14,6 +15,7 @@ import { idOnlyTracer, type Tracer } from '../common/tracing.js';
 import { readConfigFile } from '../common/config.js';
 import { CLOUD_PRESENCE_TOPIC } from '../protocol/topics.js';
 import { EmbeddedBroker } from './adapters/embedded-broker.js';
+import { cloudPresence as createCloudPresence } from './edge/cloud-presence.js';
 import { createEdgeSide } from './edge/edge-side.js';
 import { AuditLog } from './audit/audit-log.js';
 import { brokerLogin } from './auth/broker-login.js';
@@ -41,7 +43,6 @@ import { ForwardServer } from './ingest/forward/forward-server.js';
 import { CollectorMetrics } from './metrics/collector-metrics.js';
 import { DeliveryJournal } from './notify/delivery-journal.js';
 import { NodeHttpPost } from './notify/node-http-post.js';
-import { SqliteWebhookOutbox } from './notify/sqlite-outbox.js';
 import { WebhookNotifier } from './notify/webhook-notifier.js';
 import { detectionBatch, detectionPipeline } from './pipeline/detection-pipeline.js';
 import { DetectionSpans } from './pipeline/detection-spans.js';
@@ -49,12 +50,17 @@ import { ingestPipeline } from './pipeline/ingest-pipeline.js';
 import { internalWriter } from './pipeline/internal-events.js';
 import { stage } from './pipeline/stage.js';
 import { createRemediation, guardrailOptions } from './remediation/remediation.js';
-import { EpochStore, StateDb } from './state/state-db.js';
+import { EpochStore } from './state/state-db.js';
 import type { EventStore } from './store/event-store.js';
 import { RetentionLoop } from './store/retention-loop.js';
-import { SqliteEventStore } from './store/sqlite-store.js';
 import { GroupCommit } from './store/group-commit.js';
-import { openStoreFile, storeFilesOf } from './store/store-file.js';
+import { openStores } from './store/open-stores.js';
+import { clusterRoutes } from './cluster/cluster-routes.js';
+import { registerClusterMetrics } from './cluster/cluster-metrics.js';
+import { commandEpoch } from './cluster/fencing.js';
+import { leaderRetains, leadershipOf } from './cluster/leadership-of.js';
+import { notLeaderReason, type Leadership } from './cluster/leadership.js';
+import { leaderSide } from './cluster/leader-side.js';
 
 /** A running collector: its ports, registry, store, nodes and commands, and how to stop it. */
 export interface RunningCollector {
@@ -64,6 +70,8 @@ export interface RunningCollector {
   readonly store: EventStore;
   readonly nodes: NodeRegistry;
   readonly dispatcher: CommandDispatcher;
+  /** Whether this collector leads (always, for the one SQLite collector), and who does. */
+  readonly leadership: Leadership;
   /** The broker URL edge exporters on this machine should use (the embedded broker's actual port). */
   brokerUrl(): string | undefined;
   stop(): Promise<void>;
@@ -95,32 +103,18 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   const randomHex = (n: number) => randomBytes(n).toString('hex');
   const tracer = runtime.tracer ?? idOnlyTracer(randomHex);
 
-  // adapters: files and the network; a file that cannot be used stops the start with the way out
-  const files = storeFilesOf(paths);
-  const store = openStoreFile(files.store, () =>
-    new SqliteEventStore({
-      path: paths.store,
-      synchronous: config.store.synchronous,
-      segmentRecords: config.store.segmentRecords,
-      maxAgeMs: config.store.retention.maxAgeHours * 3_600_000,
-      maxBytes: config.store.retention.maxBytes,
-      dedupWindowMs: config.store.dedupWindowHours * 3_600_000,
-      checkpoint: { intervalMs: 1000, onError: errorOnChange(logger.child({ component: 'store' }), 'store checkpoint failed') },
-    }),
-  );
-  const state = openStoreFile(files.state, () => {
-    const db = new StateDb(paths.state);
-    db.verify();
-    return db;
-  });
-  const outbox = openStoreFile(files.outbox, () => {
-    const db = new SqliteWebhookOutbox(paths.outbox, config.store.synchronous);
-    db.verify();
-    return db;
-  });
+  // adapters: files (or PostgreSQL) and the network; a store that cannot be used stops the start with the way out
+  // this process's identity in the leader lease: log writes in PostgreSQL are fenced by it
+  const holder = `${config.cluster.replica}/${randomHex(6)}`;
+  const stores = openStores(config, logger, clock.now(), holder);
+  const { store, state, outbox } = stores;
+  const leadership = leadershipOf(config, stores.kind, logger, clock, () => performance.now(), () => http.port, holder);
   const controlLog = logger.child({ component: 'control' });
   if (paths.generatedKeysDir && ensureKeyPair(paths.generatedKeysDir).created) {
     controlLog.warn('commands.privateKeyFile is not set: generated a command key pair; give every exporter the public key', { publicKeyFile: `${paths.generatedKeysDir}/command.pub` });
+  }
+  if (stores.kind === 'postgres' && (paths.generatedKeysDir || !config.nodes.credentialsKeyFile)) {
+    controlLog.warn('store.url is set but commands.privateKeyFile or nodes.credentialsKeyFile is not: every replica must use the same key files, or edges refuse the commands of some and nodes cannot log in to others', { replica: config.cluster.replica });
   }
   const signingKey = readSigningKey(paths.commandKey, paths.keys.commandKey);
   const credentials = new NodeCredentials(state, paths.nodeKey === ':memory:' ? randomBytes(32) : ensureSecretKey(paths.nodeKey, 'nodes.credentialsKeyFile'), clock);
@@ -141,16 +135,18 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   const bus = new MqttBus(
     {
       url: () => brokerUrl()!,
-      clientId: config.mqtt.clientId,
+      // replicas share the broker: each needs its own client id, or each login would end the other's session
+      clientId: config.store.url ? `${config.mqtt.clientId}-${config.cluster.replica}` : config.mqtt.clientId,
       // on the embedded broker the collector logs in as itself; on an external one, as configured
       ...(broker ? { username: COLLECTOR_USER, password: credentials.collectorPassword() } : {}),
       ...(!broker && config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
       ...(!broker && config.mqtt.passwordFile ? { password: readSecretFile(config.mqtt.passwordFile, 'mqtt.passwordFile') } : {}),
       ...(!broker && !config.mqtt.passwordFile && config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
       credentialKeys: broker ? 'the collector\'s own login to its embedded broker' : 'mqtt.username / mqtt.password (or mqtt.passwordFile, or the user:password in mqtt.url)',
-      // the nodes' link: retained online while this collector is connected, offline as its Last Will
+      // the nodes' link (collector/edge/cloud-presence.ts): offline as every collector's Last Will; online as
+      // the lone collector's birth, or said by the leader of replicas
       will: { topic: CLOUD_PRESENCE_TOPIC, payload: 'offline', retain: true },
-      birth: { topic: CLOUD_PRESENCE_TOPIC, payload: 'online', retain: true },
+      ...(leadership.clustered ? {} : { birth: { topic: CLOUD_PRESENCE_TOPIC, payload: 'online', retain: true } }),
     },
     controlLog,
   );
@@ -168,7 +164,9 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     {
       bus,
       key: signingKey,
-      epoch: (node) => epochs.epoch(node),
+      // the leader's lease epoch and the node's own: a deposed leader's commands are refused by the edge
+      epoch: (node) => commandEpoch(leadership.epoch(), epochs.epoch(node)),
+      fenced: () => notLeaderReason(leadership),
       isOnline: (node) => nodes.get(node)?.status === 'online',
       clock,
       newId: () => randomUUID(),
@@ -254,9 +252,10 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
       },
     },
   );
-  remediator.resume(clock.now());
   const detection = detectionPipeline({ engine, book, remediator, spans, logger: detectLog, fence: edge.fence });
+  // only the leader detects and acts; a standby keeps its node registry warm and serves reads
   const detect = async (batch: Parameters<typeof detectionBatch>[0], now = clock.now()): Promise<void> => {
+    if (!leadership.isLeader()) return;
     await detection.exec({ now }, detectionBatch(batch));
   };
   detectLog.info('rules loaded', { file: paths.rules, rules: engine.ruleNames, dryRun: r.dryRun });
@@ -273,7 +272,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
         if (node !== undefined) nodes.logSeen(node, ctx.now);
         return batch;
       }),
-      stage('detect', async (ctx, batch) => (await detection.exec(ctx, detectionBatch({ input: batch.input, events: batch.events })), batch)),
+      stage('detect', async (ctx, batch) => (await detect({ input: batch.input, events: batch.events }, ctx.now), batch)),
     ],
     observer: {
       stored: (input, records) => metrics.ingested(input, records),
@@ -294,9 +293,12 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     logger: controlLog,
     inspect: (node, tasks, now) => drift.check(node, tasks, now),
     onSignals: (signals, now) => void detect({ signals }, now).catch((err) => detectLog.error('rule evaluation failed', { err })),
-    edgeIncidents: (node, payload, now) => edge.reports.handle(node, payload, now),
-    ruleSetReported: (node, reported, now) => edge.ruleSets.offer(node, reported, now),
+    // the leader alone opens incidents from the nodes' reports and signs their rule sets; both replicas
+    // receive a report, so a standby takes it as handled
+    edgeIncidents: (node, payload, now) => !leadership.isLeader() || edge.reports.handle(node, payload, now),
+    ruleSetReported: (node, reported, now) => void (leadership.isLeader() && edge.ruleSets.offer(node, reported, now)),
   });
+  const cloudPresence = createCloudPresence(bus, leadership, controlLog);
   const ticker = periodic(
     'tick',
     clock,
@@ -304,18 +306,20 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     () => {
       const now = clock.now();
       control.tick(now);
-      edge.tick(now);
+      // the leader alone acts on the nodes' reports; a standby's incident list follows what the leader writes
+      if (leadership.isLeader()) edge.tick(now);
+      else book.reload();
       return detect({ tick: true }, now);
     },
     errorOnChange(detectLog, 'periodic tick failed'),
   );
 
   // servers: inputs last, so they stop first (in-flight chunks finish and are acked before the store closes)
-  const retention = new RetentionLoop(store, config.store.retention.checkIntervalSeconds * 1000, clock, clock, (res) => {
+  const retention = new RetentionLoop(leaderRetains(store, leadership), config.store.retention.checkIntervalSeconds * 1000, clock, clock, (res) => {
     metrics.retentionDeletedRecords('age', res.age);
     metrics.retentionDeletedRecords('size', res.size);
   }, logger.child({ component: 'store' }));
-  const forward = new ForwardServer(config.forward, { pipeline: ingest, handshake: forwardHandshake(config.forward, credentials), metrics, clock, timers: clock, logger: logger.child({ component: 'forward' }) });
+  const forwardServer = new ForwardServer(config.forward, { pipeline: ingest, handshake: forwardHandshake(config.forward, credentials), metrics, clock, timers: clock, logger: logger.child({ component: 'forward' }) });
   let ready = false;
   const http = httpApi(config, {
     store,
@@ -329,7 +333,13 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     desired,
     rules,
     deliveries,
-    onAlerts: (signals) => detect({ signals }),
+    onAlerts: (signals) => {
+      const standby = notLeaderReason(leadership);
+      if (standby !== undefined) throw new EdgewatchError('EW_NOT_LEADER', standby);
+      return detect({ signals });
+    },
+    notLeader: () => notLeaderReason(leadership),
+    cluster: clusterRoutes(leadership, { leaseSeconds: config.cluster.leaseSeconds, renewSeconds: config.cluster.renewSeconds }, () => (ready ? { ok: true } : { ok: false, reason: 'starting' })),
     ready: () => (ready ? { ok: true } : { ok: false, reason: 'starting' }),
     registry,
     clock,
@@ -340,29 +350,35 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     start() {},
     stop() {
       committer.commit();
-      outbox.close();
-      store.close();
-      state.close();
+      stores.close();
     },
   };
+  // what the leader alone runs, resumed from the database whenever this replica takes over
+  registerClusterMetrics(registry, leadership);
+  const { notifierStop, forward } = leaderSide({ leadership, clock, epochs, stores, book, remediator, notifier, forwardServer, logger: detectLog, forwardErrors: errorOnChange(logger.child({ component: 'forward' }), 'forward input could not start') });
 
   const lifecycle = new Lifecycle(logger);
   try {
-    // the broker first, so the bus can name its port; the control plane subscribes before the bus connects
-    await lifecycle.start([storeComponent, ...(broker ? [broker] : []), retention, notifier, control, bus, presence(bus), ticker, http, forward]);
+    // the broker first, so the bus can name its port; the control plane subscribes before the bus connects.
+    // The lone collector leads before any input starts (nothing it receives is missed by the rules); replicas
+    // try for the lease once their API is up, so the address they advertise has its port
+    const sole = leadership.clustered ? [] : [leadership.component];
+    const lease = leadership.clustered ? [leadership.component] : [];
+    await lifecycle.start([storeComponent, ...sole, ...(broker ? [broker] : []), retention, notifierStop, control, bus, cloudPresence, ticker, http, ...lease, forward]);
   } catch (err) {
     await lifecycle.stop();
     throw err;
   }
   ready = true;
-  logger.info('collector started', { store: paths.store, records: store.stats().records, broker: withoutPassword(brokerUrl() ?? '') });
+  logger.info('collector started', { store: stores.where, records: store.stats().records, broker: withoutPassword(brokerUrl() ?? ''), replica: leadership.replica, role: leadership.isLeader() ? 'leader' : 'standby' });
   return {
     get httpPort() {
       return http.port;
     },
     get forwardPort() {
-      return forward.port;
+      return forwardServer.port;
     },
+    leadership,
     registry,
     store,
     nodes,
@@ -371,17 +387,6 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     async stop() {
       ready = false;
       await lifecycle.stop();
-    },
-  };
-}
-
-/** Says `offline` on the presence topic before the bus closes, so nodes take over at once on a clean stop. */
-function presence(bus: MqttBus): Component {
-  return {
-    name: 'presence',
-    start() {},
-    async stop() {
-      if (bus.connected) await bus.publish(CLOUD_PRESENCE_TOPIC, 'offline', { qos: 1, retain: true }).catch(() => undefined);
     },
   };
 }

@@ -60,7 +60,8 @@ export function collectorPreflight(config: CollectorConfig): string[] {
     if (why) problems.push(`${p.keys.commandKey}: the key pair cannot be generated: ${why}`);
   }
   keyed(() => void loadRulesFile(p.rules, p.keys.rules));
-  if (p.store !== ':memory:') {
+  // with store.url the stores are in PostgreSQL: nothing on disk to check (the start says if it is unreachable)
+  if (p.store !== ':memory:' && !config.store.url) {
     const dirs = [[dirname(p.store), p.keys.store]];
     if (dirname(p.outbox) !== dirname(p.store)) dirs.push([dirname(p.outbox), p.keys.outbox]);
     for (const [dir, key] of dirs) {

@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   EW_SPOOL_WRITE: { retryable: true, meaning: 'the spool directory refused a write (full, read-only, removed): records are dropped and the spool retries' },
   EW_STATE_WRITE: { retryable: true, meaning: 'state.dir refused a write (command journal, task history or pid file): supervision goes on, commands are refused until it works' },
   EW_MQTT_LOGIN_REFUSED: { retryable: true, meaning: 'the MQTT broker refused the login: mqtt.username / mqtt.password do not match its password file' },
+  EW_PG_QUERY: { retryable: true, meaning: 'PostgreSQL (store.url) refused a query or could not be reached' },
+  EW_NOT_LEADER: { retryable: true, meaning: 'this collector replica is a standby: the leader (GET /api/cluster names it) does that' },
   EW_STORE_OPEN: { retryable: false, meaning: 'a collector database file cannot be opened or is damaged (the message names the file, its config key and the ways out)' },
 } as const satisfies Record<string, { retryable: boolean; meaning: string }>;
 export type ErrorCode = keyof typeof ERROR_CODES;

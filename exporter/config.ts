@@ -16,6 +16,8 @@ export const exporterConfigSchema = z
     forward: z
       .strictObject({
         address: hostPort,
+        /** More collector replicas' forward inputs (an HA pair): tried in turn after the current one refuses or fails. */
+        failover: z.array(hostPort).default([]),
         sharedKey: z.string().min(1).optional(),
         /** Node credentials for the collector's forward input (`edgewatch nodes add`): user and password. */
         username: z.string().min(1).optional(),

@@ -61,8 +61,7 @@ export async function startExporter(config: ExporterConfig, runtime: ExporterRun
   });
   const forwardClient = config.forward
     ? new FluentForwardClient({
-        host: config.forward.address.host,
-        port: config.forward.address.port,
+        addresses: [config.forward.address, ...config.forward.failover],
         node: config.node,
         tls: config.forward.tls,
         flushIntervalMs: config.forward.flushIntervalMs,

@@ -90,6 +90,8 @@ export interface ControlRouteDeps {
   audit: AuditLog;
   clock: Clock;
   limits: { commandsPerMinute: number; commandsBurst: number; maxWaitingCommands: number };
+  /** Why this replica may not sign commands (a standby names the leader); undefined when it may. */
+  notLeader?(): string | undefined;
 }
 
 /** Largest POST /api/commands body (an `apply` carries a task spec). */
@@ -131,6 +133,11 @@ export function controlRoutes(d: ControlRouteDeps): Router {
       audit('rate_limited');
       res.set('Retry-After', String(Math.max(1, wait)));
       return send(res, 429, { error: 'too_many_requests', message: wait > 0 ? `${who.name} may send ${d.limits.commandsPerMinute} commands a minute (http.limits.commandsPerMinute): retry in ${wait} s` : 'too many requests are waiting for command results: retry shortly, or send with "wait": false' });
+    }
+    const standby = d.notLeader?.();
+    if (standby !== undefined) {
+      audit('not_leader');
+      return send(res, 503, { error: 'not_leader', message: standby });
     }
     const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined;
     const record = d.dispatcher.send({

@@ -19,6 +19,7 @@ export const API_INDEX = [
   { path: '/api/traces/{traceId}', method: 'GET', role: 'viewer', what: 'every record of a trace, in time order' },
   { path: '/api/logs', method: 'GET', role: 'viewer', what: 'records by node, task, time and level (?node=&task=&since=&until=&level=&limit=)' },
   { path: '/api/alertmanager', method: 'POST', role: 'alertmanager', what: 'Alertmanager v4 webhook in' },
+  { path: '/api/cluster', method: 'GET', role: 'viewer', what: 'collector replicas, which one leads, and the lease epoch' },
   { path: '/api/audit', method: 'GET', role: 'admin', what: 'who did what, when, from where, and how it ended' },
   { path: '/api/specs', method: 'GET', role: 'viewer', what: 'the desired task specs per node (?node=), env values redacted' },
   { path: '/api/specs/{node}/{task}', method: 'PUT', role: 'admin', what: 'record a task spec as desired on a node (what migration may move)' },

@@ -1,6 +1,5 @@
-import type Database from 'better-sqlite3';
 import type { Clock } from '../../common/clock.js';
-import type { StateDb } from '../state/state-db.js';
+import type { SqlDatabase, SqlStatement, StateHandle } from '../state/sql-database.js';
 
 /**
  * One audited action (Kubernetes audit events): who (token or user name, `remediation`, or an address for
@@ -34,13 +33,13 @@ const KEEP = 200_000;
 
 /** The audit log in the collector's state DB; append-only, bounded, newest first on read. */
 export class AuditLog {
-  private readonly insert: Database.Statement<[number, string, string | null, string | null, string, string | null, string, string | null]>;
-  private readonly prune: Database.Statement<[number]>;
-  private readonly db: Database.Database;
+  private readonly insert: SqlStatement<[number, string, string | null, string | null, string, string | null, string, string | null]>;
+  private readonly prune: SqlStatement<[number]>;
+  private readonly db: SqlDatabase;
   private writes = 0;
 
   constructor(
-    state: StateDb,
+    state: StateHandle,
     private readonly clock: Clock,
   ) {
     this.db = state.db;

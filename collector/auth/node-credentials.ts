@@ -1,8 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import type { Clock } from '../../common/clock.js';
 import { NAME_PATTERN } from '../../protocol/log-record.js';
-import type { StateDb } from '../state/state-db.js';
+import type { SqlDatabase, SqlStatement, StateHandle } from '../state/sql-database.js';
 
 /** What a credential speaks for: an edge node (its own topics and `edgewatch.<node>.*` tags) or a service sender. */
 export type IdentityKind = 'node' | 'service';
@@ -32,13 +31,13 @@ interface Row {
  * `remove` revokes it. The forward input's shared key is derived the same way.
  */
 export class NodeCredentials {
-  private readonly one: Database.Statement<[string], Row>;
-  private readonly all: Database.Statement<[], Row>;
-  private readonly put: Database.Statement<[string, string, number, number]>;
-  private readonly del: Database.Statement<[string]>;
+  private readonly one: SqlStatement<[string], Row>;
+  private readonly all: SqlStatement<[], Row>;
+  private readonly put: SqlStatement<[string, string, number, number]>;
+  private readonly del: SqlStatement<[string]>;
 
   constructor(
-    state: StateDb,
+    state: StateHandle,
     private readonly key: Buffer,
     private readonly clock: Clock,
   ) {

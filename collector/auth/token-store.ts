@@ -1,7 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import type { Clock } from '../../common/clock.js';
-import type { StateDb } from '../state/state-db.js';
+import type { SqlDatabase, SqlStatement, StateHandle } from '../state/sql-database.js';
 import type { Role } from './roles.js';
 
 /** A stored API token: never its secret, only a digest of it (Grafana service-account tokens). */
@@ -36,16 +35,16 @@ export type TokenRefusal = 'malformed' | 'unknown' | 'expired';
 
 /** API tokens in the collector's state DB; `edgewatch token create` and the collector share it. */
 export class TokenStore {
-  private readonly byId: Database.Statement<[string], Row>;
-  private readonly insert: Database.Statement<[string, string, string, Buffer, number, number | null]>;
-  private readonly all: Database.Statement<[], Row>;
-  private readonly count: Database.Statement<[], { n: number }>;
-  private readonly remove: Database.Statement<[string]>;
-  private readonly touch: Database.Statement<[number, string]>;
+  private readonly byId: SqlStatement<[string], Row>;
+  private readonly insert: SqlStatement<[string, string, string, Buffer, number, number | null]>;
+  private readonly all: SqlStatement<[], Row>;
+  private readonly count: SqlStatement<[], { n: number }>;
+  private readonly remove: SqlStatement<[string]>;
+  private readonly touch: SqlStatement<[number, string]>;
   private readonly touched = new Map<string, number>();
 
   constructor(
-    state: StateDb,
+    state: StateHandle,
     private readonly clock: Clock,
   ) {
     const db = state.db;

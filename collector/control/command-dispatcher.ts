@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { Clock, TimerHandle, Timers } from '../../common/clock.js';
+import { EdgewatchError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { MessageBus } from '../../common/message-bus.js';
 import { signCommand, type Ack, type Command, type CommandType } from '../../protocol/commands.js';
@@ -54,6 +55,8 @@ export interface DispatcherDeps {
   changed(record: CommandRecord): void;
   /** Told of every command before it is signed: the cloud records what it applies and releases. */
   sending?(req: CommandRequest): void;
+  /** Why this collector may not sign commands now (a standby replica, a deposed leader); undefined when it may. */
+  fenced?(): string | undefined;
 }
 
 export interface DispatcherOptions {
@@ -83,6 +86,8 @@ export class CommandDispatcher {
 
   /** Signs and sends a command; the returned record is updated as acks arrive. */
   send(req: CommandRequest): CommandRecord {
+    const fenced = this.deps.fenced?.();
+    if (fenced !== undefined) throw new EdgewatchError('EW_NOT_LEADER', `no command sent: ${fenced}`);
     this.deps.sending?.(req);
     const now = this.deps.clock.now();
     // the caller's span (a remediation step, an operator's request) is the edge action's parent
@@ -182,8 +187,9 @@ export class CommandDispatcher {
       this.finish(r, 'timeout', r.status === 'accepted' ? 'accepted but no result before it expired' : 'not accepted before it expired (node unreachable?)');
       return;
     }
-    // an offline node gets the queued copy from its broker session; republish only to an online one
-    if (r.status === 'pending' && r.attempts < this.options.maxAttempts && this.deps.isOnline(r.node)) this.publish(r);
+    // an offline node gets the queued copy from its broker session; republish only to an online one,
+    // and never once this collector has lost the lease (the copy would carry its old epoch)
+    if (this.deps.fenced?.() === undefined && r.status === 'pending' && r.attempts < this.options.maxAttempts && this.deps.isOnline(r.node)) this.publish(r);
     else this.arm(r, Math.min(this.options.ackTimeoutMs, r.expiresAt - now));
   }
 

@@ -1,13 +1,12 @@
-import type Database from 'better-sqlite3';
-import type { StateDb } from '../state/state-db.js';
+import type { SqlDatabase, SqlStatement, StateHandle } from '../state/sql-database.js';
 import type { CommandRecord } from './command-dispatcher.js';
 
 /** Every command sent and its outcome, in the state DB, so `GET /api/commands/{id}` survives restarts. */
 export class CommandLog {
-  private readonly upsert: Database.Statement<[string, string, string | null, string, number, string, string]>;
-  private readonly byId: Database.Statement<[string], { body: string }>;
+  private readonly upsert: SqlStatement<[string, string, string | null, string, number, string, string]>;
+  private readonly byId: SqlStatement<[string], { body: string }>;
 
-  constructor(state: StateDb) {
+  constructor(state: StateHandle) {
     this.upsert = state.db.prepare(
       'INSERT INTO commands (id, node, task, type, issued_ms, status, body) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, body = excluded.body',
     );

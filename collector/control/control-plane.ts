@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Clock, Timers } from '../../common/clock.js';
+import { EdgewatchError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { MessageBus } from '../../common/message-bus.js';
 import type { Signal } from '../../common/rules/signals.js';
@@ -113,6 +114,11 @@ export class ControlPlane {
   private askSnapshot(node: string, now: number): void {
     if ((this.lastSnapshotAsk.get(node) ?? -Infinity) > now - SNAPSHOT_ASK_MS) return;
     this.lastSnapshotAsk.set(node, now);
-    this.deps.dispatcher.send({ node, type: 'snapshot' });
+    try {
+      this.deps.dispatcher.send({ node, type: 'snapshot' });
+    } catch (err) {
+      // a standby replica does not sign commands: the leader asks
+      if (!(err instanceof EdgewatchError && err.code === 'EW_NOT_LEADER')) throw err;
+    }
   }
 }

@@ -1,7 +1,6 @@
-import type Database from 'better-sqlite3';
 import type { Clock } from '../../common/clock.js';
 import type { TaskSpec } from '../../protocol/task-spec.js';
-import type { StateDb } from '../state/state-db.js';
+import type { SqlDatabase, SqlStatement, StateHandle } from '../state/sql-database.js';
 
 /** Where a desired spec came from: the fleet file, the API, or an `apply` the collector sent. */
 export type SpecSource = 'file' | 'api' | 'apply';
@@ -31,16 +30,16 @@ interface Row {
  * Migration reads specs only from here.
  */
 export class DesiredSpecs {
-  private readonly upsert: Database.Statement<[string, string, string, string, number, string]>;
-  private readonly one: Database.Statement<[string, string], Row>;
-  private readonly ofNode: Database.Statement<[string], Row>;
-  private readonly all: Database.Statement<[], Row>;
-  private readonly remove: Database.Statement<[string, string]>;
-  private readonly pageAll: Database.Statement<[string, string, number], Row>;
-  private readonly pageOfNode: Database.Statement<[string, string, string, number], Row>;
+  private readonly upsert: SqlStatement<[string, string, string, string, number, string]>;
+  private readonly one: SqlStatement<[string, string], Row>;
+  private readonly ofNode: SqlStatement<[string], Row>;
+  private readonly all: SqlStatement<[], Row>;
+  private readonly remove: SqlStatement<[string, string]>;
+  private readonly pageAll: SqlStatement<[string, string, number], Row>;
+  private readonly pageOfNode: SqlStatement<[string, string, string, number], Row>;
 
   constructor(
-    state: StateDb,
+    state: StateHandle,
     private readonly clock: Clock,
   ) {
     const db = state.db;

@@ -7,7 +7,7 @@ import type { Heartbeat } from '../../protocol/telemetry.js';
 import { ruleSetDigest, signRuleSet, type RuleSet } from '../../protocol/rule-set.js';
 import { topics } from '../../protocol/topics.js';
 import type { NodeRegistry } from '../control/node-registry.js';
-import type { StateDb } from '../state/state-db.js';
+import type { StateHandle } from '../state/sql-database.js';
 
 /** A node that still reports an older set is sent the current one again at most this often. */
 const RESEND_MS = 30_000;
@@ -30,7 +30,7 @@ export class EdgeRuleSets {
   private readonly sent = new Map<string, number>();
 
   constructor(
-    private readonly state: StateDb,
+    private readonly state: StateHandle,
     ruleFileText: string,
     private readonly key: { privateKey: KeyObject; keyId: string },
     private readonly bus: MessageBus,
@@ -87,7 +87,7 @@ export class EdgeRuleSets {
 
   private renumber(version: number, now: number): void {
     const { rules, digest } = this.currentSet;
-    this.state.db.prepare('INSERT OR REPLACE INTO edge_rule_sets (version, digest, issued_ms) VALUES (?, ?, ?)').run(version, digest, now);
+    this.state.db.prepare('INSERT INTO edge_rule_sets (version, digest, issued_ms) VALUES (?, ?, ?) ON CONFLICT(version) DO UPDATE SET digest = excluded.digest, issued_ms = excluded.issued_ms').run(version, digest, now);
     this.currentSet = signRuleSet({ version, issuedAt: now, digest, rules }, this.key);
     this.sent.clear();
     this.logger.warn('a node runs a newer edge rule set version than this collector had: renumbered past it', { version });
@@ -95,9 +95,8 @@ export class EdgeRuleSets {
 }
 
 /** The version of these rules: the newest row when it has this digest, else a new row one higher. */
-function versionOf(state: StateDb, digest: string, now: number): { version: number; issuedAt: number } {
+function versionOf(state: StateHandle, digest: string, now: number): { version: number; issuedAt: number } {
   const db = state.db;
-  db.exec('CREATE TABLE IF NOT EXISTS edge_rule_sets (version INTEGER PRIMARY KEY, digest TEXT NOT NULL, issued_ms INTEGER NOT NULL)');
   const latest = db.prepare('SELECT version, digest, issued_ms FROM edge_rule_sets ORDER BY version DESC LIMIT 1').get() as { version: number; digest: string; issued_ms: number } | undefined;
   if (latest?.digest === digest) return { version: latest.version, issuedAt: latest.issued_ms };
   const version = (latest?.version ?? 0) + 1;

@@ -7,7 +7,7 @@ import type { NodeRegistry } from '../control/node-registry.js';
 import type { IncidentBook } from '../incidents/incident-book.js';
 import type { IncidentStore } from '../incidents/incident-store.js';
 import type { AlertStateInput } from '../notify/alert-state.js';
-import type { StateDb } from '../state/state-db.js';
+import type { StateHandle } from '../state/sql-database.js';
 import { EdgeFence, fenceMetrics } from './edge-fence.js';
 import { EdgeReports } from './edge-reports.js';
 import { EdgeRuleSets } from './edge-rule-sets.js';
@@ -19,7 +19,7 @@ export interface EdgeSideDeps {
   ruleFileText: string;
   claimGraceMs: number;
   nodes: NodeRegistry;
-  state: StateDb;
+  state: StateHandle;
   key: { privateKey: KeyObject; keyId: string };
   bus: MessageBus;
   store: IncidentStore;

@@ -55,6 +55,15 @@ export class IncidentBook {
     if (deps.maxNewPerMinute !== undefined) this.newIncidents = new TokenBucket(deps.maxNewPerMinute / 60, deps.maxNewPerMinute, deps.now?.() ?? 0);
   }
 
+  /**
+   * Reads the unresolved incidents from the store again, replacing what is in memory: a replica taking
+   * over carries on the incidents the previous leader opened (same ids, same steps taken).
+   */
+  reload(): void {
+    this.open.clear();
+    for (const i of this.deps.store.loadOpen()) this.open.set(i.fingerprint, i);
+  }
+
   /** Unresolved incidents in no particular order (cheap: for metrics at scrape time). */
   openIncidents(): Iterable<Incident> {
     return this.open.values();

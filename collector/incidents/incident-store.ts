@@ -1,18 +1,17 @@
-import type Database from 'better-sqlite3';
-import type { StateDb } from '../state/state-db.js';
+import type { SqlDatabase, SqlStatement, StateHandle } from '../state/sql-database.js';
 import type { Incident, IncidentStatus } from './incident.js';
 
 /** Incidents in the collector's state DB: written on every change, so a restart loses none. */
 export class IncidentStore {
-  private readonly upsert: Database.Statement<[string, string, string, number, number, string]>;
-  private readonly byId: Database.Statement<[string], { body: string }>;
-  private readonly open: Database.Statement<[], { body: string }>;
-  private readonly recent: Database.Statement<[number], { body: string }>;
-  private readonly recentByStatus: Database.Statement<[string, number], { body: string }>;
-  private readonly resolvedPage: Database.Statement<[number, number], { body: string }>;
-  private readonly byStatus: Database.Statement<[], { status: IncidentStatus; n: number }>;
+  private readonly upsert: SqlStatement<[string, string, string, number, number, string]>;
+  private readonly byId: SqlStatement<[string], { body: string }>;
+  private readonly open: SqlStatement<[], { body: string }>;
+  private readonly recent: SqlStatement<[number], { body: string }>;
+  private readonly recentByStatus: SqlStatement<[string, number], { body: string }>;
+  private readonly resolvedPage: SqlStatement<[number, number], { body: string }>;
+  private readonly byStatus: SqlStatement<[], { status: IncidentStatus; n: number }>;
 
-  constructor(state: StateDb) {
+  constructor(state: StateHandle) {
     const db = state.db;
     this.upsert = db.prepare(
       'INSERT INTO incidents (id, fingerprint, status, started_ms, updated_ms, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, updated_ms = excluded.updated_ms, body = excluded.body',

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { NewDelivery, OutboxDelivery, WebhookOutbox } from './webhook-outbox.js';
+import { deliveryOfRow, type NewDelivery, type OutboxDelivery, type OutboxRow, type WebhookOutbox } from './webhook-outbox.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS webhook_outbox (
@@ -16,16 +16,6 @@ CREATE TABLE IF NOT EXISTS webhook_outbox (
 );
 `;
 
-interface Row {
-  id: number;
-  webhook: string;
-  fingerprint: string;
-  idempotency_key: string;
-  body: string;
-  attempts: number;
-  next_attempt_ms: number;
-  created_ms: number;
-}
 
 /** The outbox file beside the correlation store when `notify.outboxPath` is not set (`:memory:` stays in memory). */
 export function outboxPathFor(storePath: string): string {
@@ -53,7 +43,7 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
       ),
       remove: db.prepare<[number]>('DELETE FROM webhook_outbox WHERE id = ?'),
       reschedule: db.prepare<[number, number, number]>('UPDATE webhook_outbox SET attempts = ?, next_attempt_ms = ? WHERE id = ?'),
-      all: db.prepare<[], Row>('SELECT * FROM webhook_outbox ORDER BY id'),
+      all: db.prepare<[], OutboxRow>('SELECT * FROM webhook_outbox ORDER BY id'),
     };
     this.enqueueTx = db.transaction((deliveries: NewDelivery[], superseded: readonly number[]) => {
       for (const id of superseded) this.sql.remove.run(id);
@@ -69,16 +59,7 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
   }
 
   all(): OutboxDelivery[] {
-    return this.sql.all.all().map((r) => ({
-      id: r.id,
-      webhook: r.webhook,
-      fingerprint: r.fingerprint,
-      idempotencyKey: r.idempotency_key,
-      body: r.body,
-      attempts: r.attempts,
-      nextAttemptMs: r.next_attempt_ms,
-      createdMs: r.created_ms,
-    }));
+    return this.sql.all.all().map(deliveryOfRow);
   }
 
   reschedule(id: number, attempts: number, nextAttemptMs: number): void {

@@ -12,6 +12,32 @@ export interface OutboxDelivery {
   createdMs: number;
 }
 
+/** A delivery as the outbox tables keep it (SQLite and PostgreSQL alike). */
+export interface OutboxRow {
+  id: number;
+  webhook: string;
+  fingerprint: string;
+  idempotency_key: string;
+  body: string;
+  attempts: number;
+  next_attempt_ms: number;
+  created_ms: number;
+}
+
+/** A stored row as a delivery. */
+export function deliveryOfRow(r: OutboxRow): OutboxDelivery {
+  return {
+    id: r.id,
+    webhook: r.webhook,
+    fingerprint: r.fingerprint,
+    idempotencyKey: r.idempotency_key,
+    body: r.body,
+    attempts: r.attempts,
+    nextAttemptMs: r.next_attempt_ms,
+    createdMs: r.created_ms,
+  };
+}
+
 /** A delivery before the outbox has given it an id. */
 export type NewDelivery = Omit<OutboxDelivery, 'id' | 'attempts'>;
 

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { splitEpoch } from '../cluster/fencing.js';
+import { sqliteDatabase, type SqlDatabase, type SqlStatement, type StateHandle } from './sql-database.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS node_epochs (
@@ -63,41 +65,48 @@ CREATE TABLE IF NOT EXISTS audit (
   detail TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit (at_ms);
+CREATE TABLE IF NOT EXISTS edge_rule_sets (version INTEGER PRIMARY KEY, digest TEXT NOT NULL, issued_ms INTEGER NOT NULL);
 `;
 
 /**
  * The collector's own state (fencing epochs, commands, incidents, API tokens, the audit log) in a small SQLite file beside the log
  * store, so a collector restart loses none of it. Writes are tiny and rare next to log ingest.
  */
-export class StateDb {
-  readonly db: Database.Database;
+export class StateDb implements StateHandle {
+  readonly sqlite: Database.Database;
+  readonly db: SqlDatabase;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(DDL);
+    this.sqlite = new Database(path);
+    this.sqlite.pragma('journal_mode = WAL');
+    this.sqlite.pragma('synchronous = NORMAL');
+    this.sqlite.exec(DDL);
+    this.db = sqliteDatabase(this.sqlite);
   }
 
   /** Throws when SQLite's quick_check finds damage (the file is small, so this is quick). */
   verify(): void {
-    const result = this.db.pragma('quick_check(1)', { simple: true });
+    const result = this.sqlite.pragma('quick_check(1)', { simple: true });
     if (result !== 'ok') throw new Error(`quick_check: ${String(result)}`);
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.sqlite.open) this.sqlite.close();
   }
 }
 
-/** Per-node fencing epochs: a node's commands carry its epoch, and raising it fences older commands. */
+/**
+ * Per-node fencing epochs: a node's commands carry its epoch, and raising it fences older commands. With
+ * a leader lease the command's epoch also carries the leader's ({@link commandEpoch}); this store keeps
+ * the node's part, which every leader shares through the database.
+ */
 export class EpochStore {
-  private readonly get: Database.Statement<[string], { epoch: number }>;
-  private readonly put: Database.Statement<[string, number]>;
+  private readonly get: SqlStatement<[string], { epoch: number }>;
+  private readonly put: SqlStatement<[string, number]>;
   private readonly cache = new Map<string, number>();
 
-  constructor(state: StateDb) {
+  constructor(state: StateHandle) {
     this.get = state.db.prepare('SELECT epoch FROM node_epochs WHERE node = ?');
     this.put = state.db.prepare('INSERT INTO node_epochs (node, epoch) VALUES (?, ?) ON CONFLICT(node) DO UPDATE SET epoch = excluded.epoch');
   }
@@ -119,11 +128,17 @@ export class EpochStore {
     return e;
   }
 
-  /** Adopts an epoch a node reports if it is higher (the collector's state was lost or restored). */
-  observe(node: string, epoch: number): void {
+  /** Adopts the node part of an epoch a node reports if it is higher (the collector's state was lost or restored). */
+  observe(node: string, reported: number): void {
+    const epoch = splitEpoch(reported).node;
     if (epoch > this.epoch(node)) {
       this.put.run(node, epoch);
       this.cache.set(node, epoch);
     }
+  }
+
+  /** Drops what is cached (another replica may have raised epochs while this one was not the leader). */
+  forget(): void {
+    this.cache.clear();
   }
 }

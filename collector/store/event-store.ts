@@ -48,6 +48,8 @@ export interface EventStore {
   append(batch: StoredBatch, chunkId: string | undefined, nowMs: number): { duplicate: boolean };
   /** Several appends in one durable transaction (group commit); one result per request, in order. */
   appendMany(requests: readonly AppendRequest[]): Array<{ duplicate: boolean }>;
+  /** The same without blocking the caller while the database writes (PostgreSQL); group commit uses it when present. */
+  appendManyAsync?(requests: readonly AppendRequest[]): Promise<Array<{ duplicate: boolean }>>;
   /** Whether record `seq` of exporter spool `sid` was stored before (resends are dropped by the dedup stage). */
   delivered(sid: string, seq: number): boolean;
   /** Every stored event of a trace (32 lowercase hex), in time order, at most `limit`. */

@@ -81,7 +81,7 @@ export class GroupCommit {
     });
   }
 
-  /** Commits what is waiting now (at stop, so nothing received is left unwritten). */
+  /** Commits what is waiting now (at stop, so nothing received is left unwritten; an async store finishes the write before it closes). */
   commit(): void {
     if (this.timer) this.timers.clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
@@ -91,14 +91,16 @@ export class GroupCommit {
     if (group.length === 0) return;
     this.pending = [];
     this.records = 0;
-    let results: Array<{ duplicate: boolean }>;
-    try {
-      results = this.store.appendMany(group);
-    } catch (err) {
+    const failed = (err: unknown) => {
       // nothing of the group is acked: every sender keeps its chunk and sends it again
       for (const p of group) p.reject(err);
-      return;
+    };
+    const done = (results: Array<{ duplicate: boolean }>) => group.forEach((p, i) => p.resolve(results[i]!));
+    try {
+      if (this.store.appendManyAsync) this.store.appendManyAsync(group).then(done, failed);
+      else done(this.store.appendMany(group));
+    } catch (err) {
+      failed(err);
     }
-    group.forEach((p, i) => p.resolve(results[i]!));
   }
 }

@@ -9,7 +9,7 @@ export class RetentionLoop {
   private readonly failed: ReturnType<typeof errorOnChange>;
 
   constructor(
-    private readonly store: EventStore,
+    private readonly store: Pick<EventStore, 'retain'>,
     private readonly intervalMs: number,
     private readonly clock: Clock,
     private readonly timers: Timers,

@@ -14,8 +14,8 @@ interface FluentSender {
 }
 
 export interface FluentClientOptions {
-  host: string;
-  port: number;
+  /** The collector's forward input, then other replicas' (`forward.failover`), tried in turn. */
+  addresses: ReadonlyArray<{ host: string; port: number }>;
   node: string;
   sharedKey?: string;
   /** Node credentials of the forward handshake (with the shared key). */
@@ -35,6 +35,8 @@ export interface FluentClientOptions {
 export class FluentForwardClient implements ForwardClient {
   private sender: FluentSender | undefined;
   private failCurrent: ((err: Error) => void) | undefined;
+  /** The address in use; a failed connection moves on to the next (a standby replica refuses). */
+  private at = 0;
   private readonly lib: { createFluentSender(tag: string, options: object): FluentSender; EventTime: new (sec: number, nsec: number) => unknown };
 
   constructor(private readonly options: FluentClientOptions) {
@@ -43,9 +45,10 @@ export class FluentForwardClient implements ForwardClient {
 
   private connect(): FluentSender {
     const o = this.options;
+    const { host, port } = o.addresses[this.at % o.addresses.length]!;
     const sender = this.lib.createFluentSender(`edgewatch.${o.node}`, {
-      host: o.host,
-      port: o.port,
+      host,
+      port,
       eventMode: 'PackedForward',
       requireAckResponse: true,
       ackResponseTimeout: o.ackTimeoutMs,
@@ -91,6 +94,8 @@ export class FluentForwardClient implements ForwardClient {
   reset(): void {
     const s = this.sender;
     this.sender = undefined;
+    // the shipper resets after a failed send: the next attempt goes to the next replica
+    this.at = (this.at + 1) % this.options.addresses.length;
     if (!s) return;
     try {
       if (s._disconnect) s._disconnect();

@@ -5,6 +5,8 @@ import { alertWebhookSchema, type AlertWebhookBody } from '../../protocol/alert-
 /** An HTTP receiver that records Alertmanager v4 bodies (parsed with the schema) and lets tests await them. */
 export class AlertReceiver {
   readonly bodies: AlertWebhookBody[] = [];
+  /** The Idempotency-Key header of each body, in the same order. */
+  readonly keys: string[] = [];
   private server: Server | undefined;
   private waiters: Array<{ match: (b: AlertWebhookBody) => boolean; resolve: (b: AlertWebhookBody) => void }> = [];
 
@@ -19,6 +21,7 @@ export class AlertReceiver {
           return;
         }
         this.bodies.push(parsed.data);
+        this.keys.push(String(req.headers['idempotency-key'] ?? ''));
         this.waiters = this.waiters.filter((w) => (w.match(parsed.data) ? (w.resolve(parsed.data), false) : true));
         res.writeHead(200).end('ok');
       });

@@ -1,6 +1,6 @@
 import { COLLECTOR_USER, NodeCredentials, type IdentityKind } from '../../collector/auth/node-credentials.js';
 import type { CollectorConfig } from '../../collector/config.js';
-import { StateDb } from '../../collector/state/state-db.js';
+import { openState } from '../../collector/store/open-stores.js';
 import { ensureSecretKey } from '../../common/adapters/secret-key-file.js';
 import { systemClock } from '../../common/clock.js';
 
@@ -13,7 +13,7 @@ export interface NodeLogin {
 
 /** Adds a node (or service) to the collector's credentials (before or while it runs), as `edgewatch nodes add` would. */
 export function addNode(config: CollectorConfig, name: string, kind: IdentityKind = 'node'): NodeLogin {
-  const state = new StateDb(config.paths.state);
+  const state = openState(config);
   try {
     const credentials = new NodeCredentials(state, ensureSecretKey(config.paths.nodeKey, 'nodes.credentialsKeyFile'), systemClock);
     return { name, password: credentials.add(name, kind).password, sharedKey: credentials.sharedKey() };
@@ -24,7 +24,7 @@ export function addNode(config: CollectorConfig, name: string, kind: IdentityKin
 
 /** The collector's own login on its embedded broker (to watch the fleet's topics in a test). */
 export function collectorLogin(config: CollectorConfig): { username: string; password: string } {
-  const state = new StateDb(config.paths.state);
+  const state = openState(config);
   try {
     return { username: COLLECTOR_USER, password: new NodeCredentials(state, ensureSecretKey(config.paths.nodeKey, 'nodes.credentialsKeyFile'), systemClock).collectorPassword() };
   } finally {
