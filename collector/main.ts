@@ -1,55 +1,37 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { ensureKeyPair, readSecretFile, readSigningKey } from '../common/adapters/key-files.js';
+import { ensureKeyPair, readSigningKey } from '../common/adapters/key-files.js';
 import { ensureSecretKey } from '../common/adapters/secret-key-file.js';
-import { MqttBus, withoutPassword } from '../common/adapters/mqtt-bus.js';
+import { withoutPassword } from '../common/adapters/mqtt-bus.js';
 import { systemClock, type Clock, type Timers } from '../common/clock.js';
 import { Lifecycle, periodic, type Component } from '../common/lifecycle.js';
 import { EdgewatchError } from '../common/errors.js';
 import { errorOnChange, type Logger } from '../common/logger.js';
-import { RuleEngine } from '../common/rules/rule-engine.js';
-import { loadRulesFile } from '../common/rules/rule-file.js';
-import { RuleMetrics } from '../common/rules/rule-metrics.js';
 import { idOnlyTracer, type Tracer } from '../common/tracing.js';
-import { readConfigFile } from '../common/config.js';
-import { CLOUD_PRESENCE_TOPIC } from '../protocol/topics.js';
-import { EmbeddedBroker } from './adapters/embedded-broker.js';
 import { cloudPresence as createCloudPresence } from './edge/cloud-presence.js';
-import { createEdgeSide } from './edge/edge-side.js';
 import { AuditLog } from './audit/audit-log.js';
-import { brokerLogin } from './auth/broker-login.js';
 import { forwardHandshake } from './auth/forward-senders.js';
-import { COLLECTOR_USER, NodeCredentials } from './auth/node-credentials.js';
+import { NodeCredentials } from './auth/node-credentials.js';
 import { TokenStore } from './auth/token-store.js';
 import { loadDesiredFile } from './desired/desired-file.js';
 import { DesiredSpecs, syncDesiredFile } from './desired/desired-specs.js';
 import { SpecDrift } from './desired/spec-drift.js';
-import { parseTaskSpec } from '../protocol/task-spec.js';
 import type { CollectorConfig } from './config.js';
-import { CommandDispatcher } from './control/command-dispatcher.js';
+import type { CommandDispatcher } from './control/command-dispatcher.js';
 import { CommandLog } from './control/command-log.js';
 import { commandTrail } from './control/command-trail.js';
 import { ControlPlaneMetrics } from './control/control-metrics.js';
 import { ControlPlane } from './control/control-plane.js';
 import { NodeRegistry } from './control/node-registry.js';
-import { storeEvidence } from './incidents/evidence.js';
-import { IncidentBook } from './incidents/incident-book.js';
-import { IncidentMetrics } from './incidents/incident-metrics.js';
-import { firedRecord } from './incidents/incident-record.js';
-import { IncidentStore } from './incidents/incident-store.js';
 import { httpApi } from './main-api.js';
+import { commandDispatcher, controlBus } from './main-control.js';
+import { detectionSide } from './main-detection.js';
 import { ForwardServer } from './ingest/forward/forward-server.js';
 import { CollectorMetrics } from './metrics/collector-metrics.js';
-import { DeliveryJournal } from './notify/delivery-journal.js';
-import { NodeHttpPost } from './notify/node-http-post.js';
-import { WebhookNotifier } from './notify/webhook-notifier.js';
 import { detectionBatch, detectionPipeline } from './pipeline/detection-pipeline.js';
-import { DetectionSpans } from './pipeline/detection-spans.js';
 import { ingestPipeline } from './pipeline/ingest-pipeline.js';
 import { internalWriter } from './pipeline/internal-events.js';
 import { stage } from './pipeline/stage.js';
-import { createRemediation, guardrailOptions } from './remediation/remediation.js';
 import { EpochStore } from './state/state-db.js';
 import type { EventStore } from './store/event-store.js';
 import { RetentionLoop } from './store/retention-loop.js';
@@ -90,7 +72,9 @@ const TICK_MS = 1000;
 
 /**
  * Composition root of the collector: the only place that builds adapters (stores, broker, MQTT client,
- * HTTP and forward servers, webhook transport) and wires them to the core. Read it top to bottom: a log
+ * HTTP and forward servers, webhook transport) and wires them to the core, with its three parts beside it:
+ * main-control.ts (broker, bus, command signer), main-detection.ts (rules, incidents, webhooks, edge side,
+ * remediation) and main-api.ts (HTTP API and console). Read it top to bottom: a log
  * frame enters at the forward server, runs the ingest pipeline (normalise → dedup → persist), then the
  * detection pipeline (evaluate rules → open incidents → remediate), whose commands leave through the
  * dispatcher on the MQTT bus; webhooks leave from the notifier.
@@ -120,36 +104,7 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   const credentials = new NodeCredentials(state, paths.nodeKey === ':memory:' ? randomBytes(32) : ensureSecretKey(paths.nodeKey, 'nodes.credentialsKeyFile'), clock);
   const nodes = new NodeRegistry(config.nodes.leaseSeconds * 1000);
   const controlMetrics = new ControlPlaneMetrics(registry, nodes);
-  const broker = config.mqtt.embedded
-    ? new EmbeddedBroker(
-        {
-          listen: config.mqtt.embedded.listen,
-          maxPacketBytes: config.mqtt.embedded.maxPacketBytes,
-          authenticate: (user, password) => brokerLogin(credentials, user, password),
-          refused: (reason) => controlMetrics.brokerRefused(reason),
-        },
-        controlLog,
-      )
-    : undefined;
-  const brokerUrl = () => config.mqtt.url ?? broker?.url;
-  const bus = new MqttBus(
-    {
-      url: () => brokerUrl()!,
-      // replicas share the broker: each needs its own client id, or each login would end the other's session
-      clientId: config.store.url ? `${config.mqtt.clientId}-${config.cluster.replica}` : config.mqtt.clientId,
-      // on the embedded broker the collector logs in as itself; on an external one, as configured
-      ...(broker ? { username: COLLECTOR_USER, password: credentials.collectorPassword() } : {}),
-      ...(!broker && config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
-      ...(!broker && config.mqtt.passwordFile ? { password: readSecretFile(config.mqtt.passwordFile, 'mqtt.passwordFile') } : {}),
-      ...(!broker && !config.mqtt.passwordFile && config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
-      credentialKeys: broker ? 'the collector\'s own login to its embedded broker' : 'mqtt.username / mqtt.password (or mqtt.passwordFile, or the user:password in mqtt.url)',
-      // the nodes' link (collector/edge/cloud-presence.ts): offline as every collector's Last Will; online as
-      // the lone collector's birth, or said by the leader of replicas
-      will: { topic: CLOUD_PRESENCE_TOPIC, payload: 'offline', retain: true },
-      ...(leadership.clustered ? {} : { birth: { topic: CLOUD_PRESENCE_TOPIC, payload: 'online', retain: true } }),
-    },
-    controlLog,
-  );
+  const { broker, bus, brokerUrl } = controlBus(config, { credentials, clustered: leadership.clustered, refused: (reason) => controlMetrics.brokerRefused(reason), logger: controlLog });
   const metrics = new CollectorMetrics(registry, () => store.stats());
 
   // the control plane: nodes, epochs and signed commands
@@ -160,105 +115,46 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   if (config.desired.file) syncDesiredFile(desired, loadDesiredFile(config.desired.file));
   const audit = new AuditLog(state, clock);
   let writeInternal: ReturnType<typeof internalWriter> = async () => undefined;
-  const dispatcher = new CommandDispatcher(
-    {
-      bus,
-      key: signingKey,
-      // the leader's lease epoch and the node's own: a deposed leader's commands are refused by the edge
-      epoch: (node) => commandEpoch(leadership.epoch(), epochs.epoch(node)),
-      fenced: () => notLeaderReason(leadership),
-      isOnline: (node) => nodes.get(node)?.status === 'online',
-      clock,
-      newId: () => randomUUID(),
-      randomHex,
-      logger: controlLog,
-      // the cloud records what it applies and releases: that, not a node's report, is what may move
-      sending(req) {
-        if (req.type === 'apply' && req.spec && req.task) {
-          const parsed = parseTaskSpec(req.spec);
-          if (parsed.ok) desired.set(req.node, parsed.spec, 'apply');
-        } else if (req.type === 'release' && req.task) desired.delete(req.node, req.task);
-      },
-      changed: commandTrail({ log: commandLog, audit, metrics: controlMetrics, clock, logger: controlLog, writeInternal: (r) => writeInternal(r) }),
-    },
-    { ttlMs: config.commands.ttlSeconds * 1000, ackTimeoutMs: config.commands.ackTimeoutSeconds * 1000, maxAttempts: config.commands.maxAttempts },
-  );
+  const dispatcher = commandDispatcher(config, {
+    bus,
+    signingKey,
+    epoch: (node) => commandEpoch(leadership.epoch(), epochs.epoch(node)),
+    fenced: () => notLeaderReason(leadership),
+    isOnline: (node) => nodes.get(node)?.status === 'online',
+    desired,
+    changed: commandTrail({ log: commandLog, audit, metrics: controlMetrics, clock, logger: controlLog, writeInternal: (r) => writeInternal(r) }),
+    clock,
+    randomHex,
+    logger: controlLog,
+  });
 
   // detection: rules → incidents → remediation, and webhooks for every incident change
   const detectLog = logger.child({ component: 'detection' });
-  const rules = loadRulesFile(paths.rules, paths.keys.rules);
-  // rules scoped `edge` run on the nodes only; `both` run here too
-  const engine = new RuleEngine(rules.filter((rule) => rule.scope !== 'edge'));
-  new RuleMetrics(registry, engine, 'edgewatch_collector');
-  const deliveries = new DeliveryJournal();
-  const notifier = new WebhookNotifier(
-    { webhooks: config.notify.webhooks, externalURL: config.notify.externalURL ?? `http://${hostname()}:${config.http.listen.port}` },
-    { clock, timers: clock, http: new NodeHttpPost(), outbox, registry, logger: logger.child({ component: 'notify' }), journal: deliveries },
-  );
-  const spans = new DetectionSpans(tracer, randomHex);
-  const incidents = new IncidentStore(state);
-  const book: IncidentBook = new IncidentBook({
-    store: incidents,
-    evidence: storeEvidence(store),
-    notify: (alerts) => notifier.notify(alerts),
-    newId: () => randomUUID(),
-    newTraceId: () => randomHex(16),
-    fireSpan: (t, traceId) => spans.ruleFired(t, traceId),
-    opened: (i) => void writeInternal([firedRecord(i)]).catch((err) => detectLog.warn('could not record the rule firing in its trace', { err })),
-    metrics: new IncidentMetrics(registry, () => book.openIncidents()),
-    logger: detectLog,
-    maxNewPerMinute: config.remediation.maxNewIncidentsPerMinute,
-    now: () => clock.now(),
-  });
-  // edge autonomy: the claim fence, the nodes' own incidents, and the signed edge rule set for them
-  const edge = createEdgeSide({
-    rules,
-    ruleFileText: readConfigFile(paths.rules),
-    claimGraceMs: config.remediation.edgeClaimGraceSeconds * 1000,
-    nodes,
+  const { rules, engine, deliveries, notifier, spans, incidents, book, edge, remediator } = detectionSide(config, {
+    store,
     state,
-    key: signingKey,
-    bus,
-    store: incidents,
-    book,
-    notify: (alerts) => notifier.notify(alerts),
-    forgetRule: (rule, key) => void engine.forget(rule, key),
-    randomHex,
+    outbox,
     registry,
-    logger: detectLog,
-    now: clock.now(),
+    clock,
+    tracer,
+    randomHex,
+    signingKey,
+    bus,
+    nodes,
+    dispatcher,
+    desired,
+    epochs,
+    writeInternal: (records) => writeInternal(records),
+    logger,
+    detectLog,
   });
-  const r = config.remediation;
-  const { remediator } = createRemediation(
-    { guards: guardrailOptions(r), verifyMs: r.verifySeconds * 1000, migrationTimeoutMs: r.migrationTimeoutSeconds * 1000 },
-    {
-      book,
-      registry,
-      logger: detectLog,
-      now: clock.now(),
-      ports: {
-        send: (req) => dispatcher.send(req),
-        whenFinal: (id) => dispatcher.whenFinal(id),
-        node: (n) => nodes.get(n),
-        nodes: () => nodes.list(),
-        desiredSpec: (n, t) => desired.get(n, t)?.spec,
-        desiredTasks: (n) => desired.list(n).map((d) => d.task),
-        raiseEpoch: (n) => epochs.raise(n),
-        forgetRule: (rule, key) => void engine.forget(rule, key),
-        notify: (alerts) => notifier.notify(alerts),
-        randomHex,
-        stepSpan: (name, i) => spans.step(name, i),
-        edgeClaim: (i) => edge.fence.covering(i.labels.node, i.labels.task, i.rule, i.startedAt),
-      },
-    },
-  );
   const detection = detectionPipeline({ engine, book, remediator, spans, logger: detectLog, fence: edge.fence });
   // only the leader detects and acts; a standby keeps its node registry warm and serves reads
   const detect = async (batch: Parameters<typeof detectionBatch>[0], now = clock.now()): Promise<void> => {
     if (!leadership.isLeader()) return;
     await detection.exec({ now }, detectionBatch(batch));
   };
-  detectLog.info('rules loaded', { file: paths.rules, rules: engine.ruleNames, dryRun: r.dryRun });
+  detectLog.info('rules loaded', { file: paths.rules, rules: engine.ruleNames, dryRun: config.remediation.dryRun });
 
   // ingest: every stored frame goes on to detection once
   const committer = new GroupCommit(store, clock, { windowMs: config.store.groupCommitMs, maxRecords: 5000 });
