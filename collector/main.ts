@@ -9,6 +9,7 @@ import { EdgewatchError } from '../common/errors.js';
 import { errorOnChange, type Logger } from '../common/logger.js';
 import { idOnlyTracer, type Tracer } from '../common/tracing.js';
 import { cloudPresence as createCloudPresence } from './edge/cloud-presence.js';
+import { HeldReports } from './edge/held-reports.js';
 import { AuditLog } from './audit/audit-log.js';
 import { forwardHandshake } from './auth/forward-senders.js';
 import { NodeCredentials } from './auth/node-credentials.js';
@@ -189,12 +190,13 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
     logger: controlLog,
     inspect: (node, tasks, now) => drift.check(node, tasks, now),
     onSignals: (signals, now) => void detect({ signals }, now).catch((err) => detectLog.error('rule evaluation failed', { err })),
-    // the leader alone opens incidents from the nodes' reports and signs their rule sets; both replicas
-    // receive a report, so a standby takes it as handled
-    edgeIncidents: (node, payload, now) => !leadership.isLeader() || edge.reports.handle(node, payload, now),
+    // the leader alone opens incidents from the nodes' reports and signs their rule sets; every replica
+    // receives a report, and a standby keeps it for when it takes over (collector/edge/held-reports.ts)
+    edgeIncidents: (node, payload, now) => (leadership.isLeader() ? edge.reports.handle(node, payload, now) : (heldReports.keep(node, payload, now), true)),
     ruleSetReported: (node, reported, now) => void (leadership.isLeader() && edge.ruleSets.offer(node, reported, now)),
   });
   const cloudPresence = createCloudPresence(bus, leadership, controlLog);
+  const heldReports = new HeldReports(1000, 600_000);
   const ticker = periodic(
     'tick',
     clock,
@@ -252,6 +254,8 @@ export async function startCollector(config: CollectorConfig, runtime: Collector
   // what the leader alone runs, resumed from the database whenever this replica takes over
   registerClusterMetrics(registry, leadership);
   const { notifierStop, forward } = leaderSide({ leadership, clock, epochs, stores, book, remediator, notifier, forwardServer, logger: detectLog, forwardErrors: errorOnChange(logger.child({ component: 'forward' }), 'forward input could not start') });
+  // after the takeover above (incidents reloaded): the reports a standby kept while no replica led
+  leadership.on({ elected: () => void heldReports.drain(clock.now(), (node, payload, at) => edge.reports.handle(node, payload, at)), deposed() {} });
 
   const lifecycle = new Lifecycle(logger);
   try {

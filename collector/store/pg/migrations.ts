@@ -99,7 +99,7 @@ CREATE INDEX log_deliveries_by_stored ON log_deliveries (stored_ms);
 `,
   },
   {
-    version: 3,
+    version: 5,
     name: 'state: the edge rule set versions',
     sql: `
 CREATE TABLE edge_rule_sets (version bigint PRIMARY KEY, digest text NOT NULL, issued_ms bigint NOT NULL);
