@@ -9,6 +9,7 @@ import { alertStateSchema, type AlertState, type AlertStateInput } from './alert
 import type { DeliveryJournal, DeliveryOutcome } from './delivery-journal.js';
 import type { HttpPost, HttpPostResponse } from './http-post.js';
 import type { WebhookConfig } from './notify-config.js';
+import { classify, safeUrl, type Outcome } from './delivery-outcome.js';
 import { retryDelayMs } from './retry-delay.js';
 import { fingerprintOf, idempotencyKey, webhookBody } from './webhook-body.js';
 import { WebhookMetrics } from './webhook-metrics.js';
@@ -51,8 +52,6 @@ interface Target {
   busy: Set<string>;
   lastError?: string;
 }
-
-type Outcome = { kind: 'success' } | { kind: 'rejected' | 'permanent' | 'transient'; reason: string; response?: string };
 
 /** Header naming the attempt number (1 on the first send), for receivers' logs. */
 export const ATTEMPT_HEADER = 'X-Edgewatch-Delivery-Attempt';
@@ -297,25 +296,5 @@ export class WebhookNotifier implements Component {
     this.meta.delete(d.id);
     this.pending.delete(d.id);
     this.deps.outbox.remove(d.id);
-  }
-}
-
-/** 2xx delivered; 5xx worth retrying; 4xx the receiver's final word; anything else is not retried (as Alertmanager's notify.Retrier). */
-function classify(res: HttpPostResponse): Outcome {
-  const reason = `HTTP ${res.status}`;
-  if (res.status >= 200 && res.status < 300) return { kind: 'success' };
-  if (res.status >= 500 && res.status < 600) return { kind: 'transient', reason };
-  const response = res.body.slice(0, 200);
-  if (res.status >= 400 && res.status < 500) return { kind: 'rejected', reason, response };
-  return { kind: 'permanent', reason, response };
-}
-
-/** A webhook URL fit for a log line: no credentials, no query (tokens often live there). */
-function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return '(invalid url)';
   }
 }
