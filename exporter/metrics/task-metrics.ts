@@ -6,6 +6,11 @@ import { WindowSummary } from './window-summary.js';
 export const QUANTILES = [0.5, 0.9, 0.95, 0.99];
 
 /** Per-task series handles, resolved once so the per-line hot path does no label hashing. */
+const CODE_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+
+/** What a task's lines added since the last scrape, per counter. */
+type LineCounts = Record<'stdout' | 'stderr' | 'parseErrors' | (typeof CODE_CLASSES)[number], number>;
+
 export interface TaskSeries {
   readonly task: string;
   lineStdout(): void;
@@ -64,6 +69,7 @@ export class TaskMetrics {
   private readonly runDuration: WindowSummary<'node' | 'task'>;
   private readonly versions = new Map<string, string>();
   private readonly seriesByTask = new Map<string, TaskSeries>();
+  private readonly pendingCounts = new Map<string, { flush(): void }>();
 
   constructor(
     registry: Registry,
@@ -85,18 +91,23 @@ export class TaskMetrics {
       labelNames: [...nt, 'outcome'],
       registers,
     });
+    // the per-line counters are counted in plain numbers and handed to prom-client when a scrape (or a read)
+    // collects them: a labelled inc() hashes its labels, twice per line at thousands of lines a second
+    const collect = () => this.flushLineCounts();
     this.requests = new Counter({
       name: 'edgewatch_task_requests_total',
       help: 'Requests the task logged, by HTTP status class (from the status field of its log lines).',
       labelNames: [...nt, 'code_class'],
       registers,
+      collect,
     });
-    this.lines = new Counter({ name: 'edgewatch_task_log_lines_total', help: 'Output lines by stream.', labelNames: [...nt, 'stream'], registers });
+    this.lines = new Counter({ name: 'edgewatch_task_log_lines_total', help: 'Output lines by stream.', labelNames: [...nt, 'stream'], registers, collect });
     this.parseErrors = new Counter({
       name: 'edgewatch_task_log_parse_errors_total',
       help: 'Output lines that did not match the task log format (kept as text) or were truncated.',
       labelNames: nt,
       registers,
+      collect,
     });
     this.probeFailures = new Counter({ name: 'edgewatch_task_probe_failures_total', help: 'Failed liveness probes.', labelNames: nt, registers });
     this.cpu = new Counter({ name: 'edgewatch_task_cpu_seconds_total', help: 'CPU time of the task process tree (user+system, from /proc).', labelNames: nt, registers });
@@ -151,16 +162,31 @@ export class TaskMetrics {
     stdout.inc(0);
     stderr.inc(0);
     parseErrors.inc(0);
+    const counts: LineCounts = { stdout: 0, stderr: 0, parseErrors: 0, '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
+    this.pendingCounts.set(task, {
+      flush() {
+        if (counts.stdout) stdout.inc(counts.stdout);
+        if (counts.stderr) stderr.inc(counts.stderr);
+        if (counts.parseErrors) parseErrors.inc(counts.parseErrors);
+        for (const c of CODE_CLASSES) if (counts[c]) classes[c].inc(counts[c]);
+        for (const k in counts) counts[k as keyof LineCounts] = 0;
+      },
+    });
     return {
       task,
-      lineStdout: () => stdout.inc(),
-      lineStderr: () => stderr.inc(),
-      parseError: () => parseErrors.inc(),
+      lineStdout: () => void counts.stdout++,
+      lineStderr: () => void counts.stderr++,
+      parseError: () => void counts.parseErrors++,
       request(status, durationMs) {
-        if (status !== undefined) classes[codeClass(status)].inc();
+        if (status !== undefined) counts[codeClass(status)]++;
         if (durationMs !== undefined) duration.observe(durationMs / 1000);
       },
     };
+  }
+
+  /** Hands the per-line counts of every task to their counters (before a scrape renders them). */
+  private flushLineCounts(): void {
+    for (const p of this.pendingCounts.values()) p.flush();
   }
 
   /** Drops every series of a task that is no longer configured (label values come from the bounded sets). */
@@ -177,6 +203,7 @@ export class TaskMetrics {
     if (version !== undefined) this.versionInfo.remove({ ...l, version });
     this.versions.delete(task);
     this.seriesByTask.delete(task);
+    this.pendingCounts.delete(task);
   }
 
   started(task: string): void {
