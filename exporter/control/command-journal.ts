@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { EdgewatchError, errorMessage } from '../../common/errors.js';
 import type { AckStatus, Command } from '../../protocol/commands.js';
 import { writeFileAtomic } from '../adapters/atomic-file.js';
+import { readJsonLines } from '../adapters/json-lines.js';
 import { reasonOf, type ProblemReporter } from '../health/conditions.js';
 
 /** What the journal remembers of one command. */
@@ -55,22 +56,12 @@ export class CommandJournal {
     }
     this.path = join(dir, 'commands.jsonl');
     this.createdAt = journalBirth(join(dir, 'journal-created'), options.now ?? Date.now);
-    let text = '';
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch {
-      // first start
-    }
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      try {
-        const e = JSON.parse(line) as JournalEntry | { epoch: number };
-        if ('epoch' in e) this.epochValue = Math.max(this.epochValue, e.epoch);
-        else this.entries.set(e.id, { ...this.entries.get(e.id), ...e });
-        this.lines++;
-      } catch {
-        // a torn last line from a power cut: the command was not acked, so the broker redelivers it
-      }
+    // a torn last line from a power cut is skipped: its command was not acked, so the broker redelivers it
+    for (const v of readJsonLines(this.path).values) {
+      const e = v as JournalEntry | { epoch: number };
+      if ('epoch' in e) this.epochValue = Math.max(this.epochValue, e.epoch);
+      else this.entries.set(e.id, { ...this.entries.get(e.id), ...e });
+      this.lines++;
     }
   }
 

@@ -1,8 +1,9 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { errorMessage } from '../../common/errors.js';
 import type { EdgeIncident } from '../../protocol/edge-incident.js';
 import { writeFileAtomic } from '../adapters/atomic-file.js';
+import { readJsonLines } from '../adapters/json-lines.js';
 import { reasonOf, type ProblemReporter } from '../health/conditions.js';
 
 /** A local incident with what the node needs to carry it on: its place on the ladder and what was shipped. */
@@ -35,24 +36,15 @@ export class IncidentJournal {
     private readonly report: ProblemReporter = () => undefined,
   ) {
     this.path = join(dir, 'edge-incidents.jsonl');
-    let text = '';
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch {
-      // no journal yet
-    }
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      try {
-        const i = JSON.parse(line) as LocalIncident;
-        const known = this.incidents.get(i.id);
-        if (typeof i.id === 'string' && (!known || known.rev <= i.rev)) this.incidents.set(i.id, i);
-      } catch {
-        // a torn last line from a crash: the revision before it stands
-      }
+    // a torn last line from a crash is skipped: the revision before it stands
+    const journal = readJsonLines(this.path);
+    for (const v of journal.values) {
+      const i = v as LocalIncident;
+      const known = this.incidents.get(i.id);
+      if (typeof i.id === 'string' && (!known || known.rev <= i.rev)) this.incidents.set(i.id, i);
     }
     // nothing is written until there is something to keep: a node without edge rules leaves no file
-    if (text) this.compact();
+    if (journal.found) this.compact();
   }
 
   /** Every incident held, oldest first. */
