@@ -105,6 +105,14 @@ CREATE INDEX log_deliveries_by_stored ON log_deliveries (stored_ms);
 CREATE TABLE edge_rule_sets (version bigint PRIMARY KEY, digest text NOT NULL, issued_ms bigint NOT NULL);
 `,
   },
+  {
+    version: 6,
+    name: 'logs: trace lookup by (trace_id, time), so the planner never walks the time index to find one trace',
+    sql: `
+CREATE INDEX log_records_by_trace_time ON log_records (trace_id, time_ms, sub_ms_nanos) WHERE trace_id IS NOT NULL;
+DROP INDEX log_records_by_trace;
+`,
+  },
 ];
 
 /** What {@link migrate} did. */

@@ -51,7 +51,7 @@ function encode(e: Event): string {
 /**
  * The correlation store in PostgreSQL: a row per record in `log_records` (partitioned by day), written
  * by one multi-row `INSERT ... SELECT FROM json_array_elements($1)` per group commit; trace lookup by a partial index
- * on `trace_id`, log queries by `(node, task, time_ms)` and `time_ms`. Resends are caught as in SQLite:
+ * on `(trace_id, time_ms, sub_ms_nanos)` (migration 6), log queries by `(node, task, time_ms)` and `time_ms`. Resends are caught as in SQLite:
  * chunk ids of other senders in `log_chunks`, exporter spool runs in `log_deliveries` (folded to a few
  * rows per spool by retention) and in memory for the dedup stage.
  */
