@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../common/logger.js';
 import type { CollectorConfig } from '../config.js';
 import type { IncidentBook } from '../incidents/incident-book.js';
-import { Guardrails, type GuardrailOptions } from '../../common/remediation/guardrails.js';
+import { Guardrails, guardrailOptionsOf, type GuardrailOptions } from '../../common/remediation/guardrails.js';
 import { Migrator } from './migrator.js';
 import type { RemediationPorts } from './ports.js';
 import { RemediationMetrics } from './remediation-metrics.js';
@@ -10,17 +10,7 @@ import { Remediator } from './remediator.js';
 
 /** The guardrail limits of `remediation.*` in the collector config. */
 export function guardrailOptions(r: CollectorConfig['remediation']): GuardrailOptions {
-  return {
-    dryRun: r.dryRun,
-    cooldownMs: r.cooldownSeconds * 1000,
-    ratePerMinute: r.ratePerMinute,
-    burst: r.burst,
-    breakerOpenShare: r.breaker.openShare,
-    breakerCloseShare: r.breaker.closeShare,
-    breakerMinNodes: r.breaker.minNodes,
-    flapMaxIncidents: r.flap.maxIncidents,
-    flapWindowMs: r.flap.windowMinutes * 60_000,
-  };
+  return guardrailOptionsOf(r, r.breaker.minNodes);
 }
 
 /** What remediation is assembled from. */

@@ -21,6 +21,31 @@ export interface GuardrailOptions {
   flapWindowMs: number;
 }
 
+/** The guardrail keys as both configs write them (seconds and minutes, the breaker and flap blocks). */
+export interface GuardrailConfig {
+  dryRun: boolean;
+  cooldownSeconds: number;
+  ratePerMinute: number;
+  burst: number;
+  breaker: { openShare: number; closeShare: number };
+  flap: { maxIncidents: number; windowMinutes: number };
+}
+
+/** {@link GuardrailOptions} from a config's keys; `breakerMin` is what the breaker counts (nodes, or a node's tasks). */
+export function guardrailOptionsOf(cfg: GuardrailConfig, breakerMin: number): GuardrailOptions {
+  return {
+    dryRun: cfg.dryRun,
+    cooldownMs: cfg.cooldownSeconds * 1000,
+    ratePerMinute: cfg.ratePerMinute,
+    burst: cfg.burst,
+    breakerOpenShare: cfg.breaker.openShare,
+    breakerCloseShare: cfg.breaker.closeShare,
+    breakerMinNodes: breakerMin,
+    flapMaxIncidents: cfg.flap.maxIncidents,
+    flapWindowMs: cfg.flap.windowMinutes * 60_000,
+  };
+}
+
 /** What the guardrails say about one intended action. */
 export type GuardVerdict =
   | { allow: true }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import type { GuardrailOptions } from '../../common/remediation/guardrails.js';
+import { guardrailOptionsOf, type GuardrailOptions } from '../../common/remediation/guardrails.js';
 
 /**
  * `rules:` in the exporter config: the edge rules and the guardrails of the local ladder (restart, then
@@ -40,15 +40,5 @@ export function resolveEdgeRules(cfg: EdgeRulesConfig, baseDir: string): EdgeRul
 
 /** The shared guardrails' options from `rules.*` (the breaker counts tasks of this node, not nodes). */
 export function edgeGuardrailOptions(cfg: EdgeRulesConfig): GuardrailOptions {
-  return {
-    dryRun: cfg.dryRun,
-    cooldownMs: cfg.cooldownSeconds * 1000,
-    ratePerMinute: cfg.ratePerMinute,
-    burst: cfg.burst,
-    breakerOpenShare: cfg.breaker.openShare,
-    breakerCloseShare: cfg.breaker.closeShare,
-    breakerMinNodes: cfg.breaker.minTasks,
-    flapMaxIncidents: cfg.flap.maxIncidents,
-    flapWindowMs: cfg.flap.windowMinutes * 60_000,
-  };
+  return guardrailOptionsOf(cfg, cfg.breaker.minTasks);
 }
