@@ -3,10 +3,9 @@
 // it; when the collector returns, the edge incident shows in GET /api/incidents with its action and
 // timeline, on-call gets firing and resolved marked late, and the backlog of the same lines restarts nothing.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { AlertReceiver } from '../support/alert-receiver.js';
-import { startedRig, STREAK_BOTH, webTask, type EdgeRig } from '../support/edge-harness.js';
-import type { FaultExporter } from '../support/fault-exporter.js';
+import { STREAK_BOTH, useStartedRig, webTask } from '../support/edge-harness.js';
 import { eventually } from '../support/wait.js';
 
 interface EdgeIncidentView {
@@ -21,45 +20,31 @@ interface EdgeIncidentView {
 }
 
 describe('edge autonomy: a 5xx streak with the collector gone', () => {
-  let rig: EdgeRig | undefined;
-  let fx: FaultExporter | undefined;
-  let skip: string | false = false;
   const receiver = new AlertReceiver();
-  let port = 0;
-  before(async () => {
-    const hook = await receiver.start();
-    const r = await startedRig(STREAK_BOTH, (p) => webTask(p), { collector: `notify: {webhooks: [{url: "${hook}", backoffInitialSeconds: 0.1}]}\nremediation: {verifySeconds: 2}` });
-    if ('skip' in r) {
-      skip = r.skip;
-      return;
-    }
-    ({ rig, fx, port } = r);
-    await eventually('the task to serve', async () => (await fetch(`http://127.0.0.1:${port}/`)).ok);
-  });
-  after(async () => {
-    await rig?.stop();
-    await receiver.stop();
-  });
+  const s = useStartedRig(STREAK_BOTH, (p) => webTask(p), async () => ({
+    collector: `notify: {webhooks: [{url: "${await receiver.start()}", backoffInitialSeconds: 0.1}]}\nremediation: {verifySeconds: 2}`,
+  }));
+  after(() => receiver.stop());
 
   it('restarts locally within 1 s of the sixth 5xx, verifies, and reports it late once the collector is back', async (t) => {
-    if (skip) return t.skip(skip);
-    const r = rig!;
-    const x = fx!;
+    if (s.skip) return t.skip(s.skip);
+    const r = s.rig!;
+    const x = s.fx!;
     assert.equal(await x.sum('edgewatch_exporter_cloud_link_up'), 1);
 
     await r.stopCollector();
     await eventually('the node to see its link down', async () => (await x.sum('edgewatch_exporter_cloud_link_up')) === 0);
     const startsBefore = await x.sum('edgewatch_task_starts_total', { task: 'web' });
-    for (let i = 0; i < 5; i++) assert.equal((await fetch(`http://127.0.0.1:${port}/fail`)).status, 500);
+    for (let i = 0; i < 5; i++) assert.equal((await fetch(`http://127.0.0.1:${s.port}/fail`)).status, 500);
     await new Promise((res) => setTimeout(res, 300));
     assert.equal(await x.sum('edgewatch_task_starts_total', { task: 'web' }), startsBefore, 'five 5xx do not fire');
-    assert.equal((await fetch(`http://127.0.0.1:${port}/x`)).status, 500); // the sixth
+    assert.equal((await fetch(`http://127.0.0.1:${s.port}/x`)).status, 500); // the sixth
     const sixth = Date.now();
     await eventually('the task restarted by the node itself', async () => (await x.sum('edgewatch_task_starts_total', { task: 'web' })) === startsBefore + 1, { intervalMs: 10, timeoutMs: 5000 });
     const restartedMs = Date.now() - sixth;
     assert.ok(restartedMs < 1000, `restarted ${restartedMs} ms after the sixth 5xx (limit 1000 ms)`);
     t.diagnostic(`the node restarted the task ${restartedMs} ms after the sixth 5xx (as seen by polling its /metrics)`);
-    await eventually('the task to serve again', async () => (await fetch(`http://127.0.0.1:${port}/`)).status === 200);
+    await eventually('the task to serve again', async () => (await fetch(`http://127.0.0.1:${s.port}/`)).status === 200);
     await eventually('the local incident verified and closed', async () => (await x.sum('edgewatch_exporter_local_incidents_open')) === 0 && (await x.sum('edgewatch_exporter_local_actions_total', { action: 'restart', result: 'done' })) === 1);
 
     await r.startCollector();

@@ -1,36 +1,20 @@
 // Edge autonomy (issue 15): with the link up, a fault both the node and the collector see (a rule scoped
 // both) is acted on once: the node leaves it to the collector, which restarts the task exactly once.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startedRig, STREAK_BOTH, webTask, type EdgeRig } from '../support/edge-harness.js';
-import type { FaultExporter } from '../support/fault-exporter.js';
+import { describe, it } from 'node:test';
+import { STREAK_BOTH, webTask, useStartedRig } from '../support/edge-harness.js';
 import { eventually } from '../support/wait.js';
 
 describe('edge autonomy: the same fault seen by both sides with the link up', () => {
-  let rig: EdgeRig | undefined;
-  let fx: FaultExporter | undefined;
-  let skip: string | false = false;
-  let port = 0;
-  before(async () => {
-    const r = await startedRig(STREAK_BOTH, (p) => webTask(p));
-    if ('skip' in r) {
-      skip = r.skip;
-      return;
-    }
-    ({ rig, fx, port } = r);
-    await eventually('the task to serve', async () => (await fetch(`http://127.0.0.1:${port}/`)).ok);
-  });
-  after(async () => {
-    await rig?.stop();
-  });
+  const s = useStartedRig(STREAK_BOTH, (p) => webTask(p));
 
   it('restarts exactly once', async (t) => {
-    if (skip) return t.skip(skip);
-    const r = rig!;
-    const x = fx!;
+    if (s.skip) return t.skip(s.skip);
+    const r = s.rig!;
+    const x = s.fx!;
     assert.equal(await x.sum('edgewatch_exporter_cloud_link_up'), 1);
     const startsBefore = await x.sum('edgewatch_task_starts_total', { task: 'web' });
-    for (let i = 0; i < 6; i++) assert.equal((await fetch(`http://127.0.0.1:${port}/fail`)).status, 500);
+    for (let i = 0; i < 6; i++) assert.equal((await fetch(`http://127.0.0.1:${s.port}/fail`)).status, 500);
     const incident = await eventually('the collector\'s incident resolved', async () => {
       const { incidents } = await r.api<{ incidents: Array<{ rule: string; origin: string; status: string; actions: Array<{ type: string; result: string; verified?: boolean }> }> }>('/api/incidents');
       const i = incidents.find((v) => v.rule === 'consecutive-5xx');

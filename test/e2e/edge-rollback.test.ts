@@ -3,11 +3,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { connectAsync } from 'mqtt';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { signCommand } from '../../protocol/commands.js';
 import { topics } from '../../protocol/topics.js';
-import { startedRig, webTask, type EdgeRig } from '../support/edge-harness.js';
-import type { FaultExporter } from '../support/fault-exporter.js';
+import { webTask, useStartedRig } from '../support/edge-harness.js';
 import { fixture } from '../support/paths.js';
 import { eventually } from '../support/wait.js';
 
@@ -22,26 +21,12 @@ const CRASH_LOOP_BOTH = `rules:
 `;
 
 describe('edge autonomy: a bad version rolled out offline', () => {
-  let rig: EdgeRig | undefined;
-  let fx: FaultExporter | undefined;
-  let skip: string | false = false;
-  let port = 0;
-  before(async () => {
-    const r = await startedRig(CRASH_LOOP_BOTH, (p) => webTask(p, 'app', '    version: v1\n    backoff: {initialSeconds: 0.2, maxSeconds: 0.4}\n'));
-    if ('skip' in r) {
-      skip = r.skip;
-      return;
-    }
-    ({ rig, fx, port } = r);
-  });
-  after(async () => {
-    await rig?.stop();
-  });
+  const s = useStartedRig(CRASH_LOOP_BOTH, (p) => webTask(p, 'app', '    version: v1\n    backoff: {initialSeconds: 0.2, maxSeconds: 0.4}\n'));
 
   it('rolls back to the previous version after the crash loop, verifies, and reports it', async (t) => {
-    if (skip) return t.skip(skip);
-    const r = rig!;
-    const x = fx!;
+    if (s.skip) return t.skip(s.skip);
+    const r = s.rig!;
+    const x = s.fx!;
     await r.stopCollector();
     await eventually('the node to see its link down', async () => (await x.sum('edgewatch_exporter_cloud_link_up')) === 0);
     // v2, signed by the cloud before it went away and delivered by the broker: it crashes 0.3 s after start
@@ -69,7 +54,7 @@ describe('edge autonomy: a bad version rolled out offline', () => {
       { timeoutMs: 20_000 },
     );
     assert.ok(rolledBack);
-    await eventually('v1 serving again', async () => (await fetch(`http://127.0.0.1:${port}/`)).ok);
+    await eventually('v1 serving again', async () => (await fetch(`http://127.0.0.1:${s.port}/`)).ok);
     await eventually('the local incident verified and closed', async () => (await x.sum('edgewatch_exporter_local_incidents_open')) === 0);
     assert.equal(await x.sum('edgewatch_exporter_local_actions_total', { action: 'restart' }), 0, 'a crash loop starts at rollback');
 

@@ -4,10 +4,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ruleSetSchema } from '../../protocol/rule-set.js';
-import { startedRig, webTask, type EdgeRig } from '../support/edge-harness.js';
-import type { FaultExporter } from '../support/fault-exporter.js';
+import { webTask, useStartedRig } from '../support/edge-harness.js';
 import { eventually } from '../support/wait.js';
 
 const streak = (count: number) => `rules:
@@ -25,48 +24,34 @@ const streak = (count: number) => `rules:
 `;
 
 describe('edge rule set: pushed, verified, persisted, and used after a restart without a link', () => {
-  let rig: EdgeRig | undefined;
-  let fx: FaultExporter | undefined;
-  let skip: string | false = false;
-  let port = 0;
-  before(async () => {
-    const r = await startedRig(streak(6), (p) => webTask(p), { exporter: 'rules: {verifySeconds: 1}' });
-    if ('skip' in r) {
-      skip = r.skip;
-      return;
-    }
-    ({ rig, fx, port } = r);
-  });
-  after(async () => {
-    await rig?.stop();
-  });
+  const s = useStartedRig(streak(6), (p) => webTask(p), () => ({ exporter: 'rules: {verifySeconds: 1}' }));
 
   it('takes a new version, keeps it on disk, and acts on it after a restart with the collector gone', async (t) => {
-    if (skip) return t.skip(skip);
-    const r = rig!;
-    await eventually('version 1 on the node', async () => (await fx!.sum('edgewatch_exporter_rule_set_version', { source: 'cloud' })) === 1);
+    if (s.skip) return t.skip(s.skip);
+    const r = s.rig!;
+    await eventually('version 1 on the node', async () => (await s.fx!.sum('edgewatch_exporter_rule_set_version', { source: 'cloud' })) === 1);
     assert.equal(await r.collectorMetric('edgewatch_collector_edge_rule_set_version'), 1);
 
     r.writeRules(streak(3));
     await r.stopCollector();
     await r.startCollector();
     assert.equal(await r.collectorMetric('edgewatch_collector_edge_rule_set_version'), 2, 'a change to the edge rules is a new version');
-    await eventually('version 2 on the node', async () => (await fx!.sum('edgewatch_exporter_rule_set_version', { source: 'cloud' })) === 2);
+    await eventually('version 2 on the node', async () => (await s.fx!.sum('edgewatch_exporter_rule_set_version', { source: 'cloud' })) === 2);
     await eventually('the collector sees the node on version 2', async () => (await r.collectorMetric('edgewatch_collector_node_rule_set_version', { node: r.node, source: 'cloud' })) === 2);
     const saved = ruleSetSchema.parse(JSON.parse(readFileSync(join(r.dir, 'exporter', 'state', 'edge-rules.json'), 'utf8')));
     assert.equal(saved.version, 2);
     assert.deepEqual(saved.rules.map((x) => [x.name, x.count]), [['streak-edge', 3]], 'only the edge-scoped rules, as written');
-    assert.equal(await fx!.sum('edgewatch_exporter_rule_sets_received_total', { result: 'accepted' }) >= 2, true);
+    assert.equal(await s.fx!.sum('edgewatch_exporter_rule_sets_received_total', { result: 'accepted' }) >= 2, true);
 
     await r.stopCollector();
-    await fx!.stop();
-    fx = await r.startExporter(webTask(port), 'rules: {verifySeconds: 1}');
-    assert.equal(await fx.sum('edgewatch_exporter_rule_set_version', { source: 'cloud' }), 2, 'the persisted set, verified again at start');
-    assert.equal(await fx.sum('edgewatch_exporter_cloud_link_up'), 0);
-    await eventually('the task to serve', async () => (await fetch(`http://127.0.0.1:${port}/`)).ok);
-    const startsBefore = await fx.sum('edgewatch_task_starts_total', { task: 'web' });
-    for (let i = 0; i < 3; i++) assert.equal((await fetch(`http://127.0.0.1:${port}/fail`)).status, 500);
-    await eventually('a local restart on the third 5xx (version 2 says three)', async () => (await fx!.sum('edgewatch_exporter_local_actions_total', { action: 'restart', result: 'done' })) === 1);
-    assert.equal(await fx.sum('edgewatch_task_starts_total', { task: 'web' }), startsBefore + 1);
+    await s.fx!.stop();
+    s.fx = await r.startExporter(webTask(s.port), 'rules: {verifySeconds: 1}');
+    assert.equal(await s.fx!.sum('edgewatch_exporter_rule_set_version', { source: 'cloud' }), 2, 'the persisted set, verified again at start');
+    assert.equal(await s.fx!.sum('edgewatch_exporter_cloud_link_up'), 0);
+    await eventually('the task to serve', async () => (await fetch(`http://127.0.0.1:${s.port}/`)).ok);
+    const startsBefore = await s.fx!.sum('edgewatch_task_starts_total', { task: 'web' });
+    for (let i = 0; i < 3; i++) assert.equal((await fetch(`http://127.0.0.1:${s.port}/fail`)).status, 500);
+    await eventually('a local restart on the third 5xx (version 2 says three)', async () => (await s.fx!.sum('edgewatch_exporter_local_actions_total', { action: 'restart', result: 'done' })) === 1);
+    assert.equal(await s.fx!.sum('edgewatch_task_starts_total', { task: 'web' }), startsBefore + 1);
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCollectorConfig, type CollectorConfig } from '../../collector/config.js';
@@ -170,4 +171,39 @@ export async function startedRig(rulesYaml: string, tasksYaml: (port: number) =>
     await r.stop();
     throw err;
   }
+}
+
+/** What {@link useStartedRig} set up for a test file: read it inside the tests (after `before` ran). */
+export interface RigState {
+  rig?: EdgeRig;
+  fx?: FaultExporter;
+  port: number;
+  /** Why the file's tests skip (no Mosquitto outside CI), or false. */
+  skip: string | false;
+}
+
+/**
+ * Registers the `before` and `after` of a test file around {@link startedRig}: the rig starts once, its
+ * task serves before the tests run, and it stops after them. `options` may be computed in `before` (a
+ * webhook receiver's URL, say).
+ */
+export function useStartedRig(
+  rulesYaml: string,
+  tasksYaml: (port: number) => string,
+  options: () => Promise<{ collector?: string; exporter?: string }> | { collector?: string; exporter?: string } = () => ({}),
+): RigState {
+  const state: RigState = { port: 0, skip: false };
+  before(async () => {
+    const r = await startedRig(rulesYaml, tasksYaml, await options());
+    if ('skip' in r) {
+      state.skip = r.skip;
+      return;
+    }
+    Object.assign(state, r);
+    await eventually('the task to serve', async () => (await fetch(`http://127.0.0.1:${r.port}/`)).ok);
+  });
+  after(async () => {
+    await state.rig?.stop();
+  });
+  return state;
 }
