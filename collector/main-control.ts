@@ -57,7 +57,8 @@ export function controlBus(
 /** The signer of commands, with the cloud's record of what it applies and releases. */
 export function commandDispatcher(
   config: CollectorConfig,
-  d: Pick<DispatcherDeps, 'bus' | 'epoch' | 'fenced' | 'isOnline' | 'changed' | 'randomHex' | 'logger'> & {
+  d: Pick<DispatcherDeps, 'bus' | 'epoch' | 'isOnline' | 'changed' | 'randomHex' | 'logger'> & {
+    fenced(): string | undefined;
     signingKey: { privateKey: KeyObject; keyId: string };
     desired: DesiredSpecs;
     clock: Clock & Timers;
@@ -69,7 +70,7 @@ export function commandDispatcher(
       key: d.signingKey,
       // the leader's lease epoch and the node's own: a deposed leader's commands are refused by the edge
       epoch: d.epoch,
-      fenced: d.fenced!,
+      fenced: d.fenced,
       isOnline: d.isOnline,
       clock: d.clock,
       newId: () => randomUUID(),
