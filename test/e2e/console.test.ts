@@ -123,6 +123,8 @@ describe('the console in chromium against edgewatch start', () => {
       await page.keyboard.press('Enter');
       const raw = failing.first().locator('pre.raw');
       assert.ok(await raw.isVisible());
+      // the row fills its record on the details' toggle event, which the browser fires after opening it
+      await failing.first().locator('pre.raw', { hasText: '"status": 500' }).waitFor({ timeout: 5000 }).catch(() => undefined);
       assert.match(await raw.innerText(), /"status": 500/);
     } finally {
       await context.close();
